@@ -1,0 +1,34 @@
+-- Posts of one user, newest first, keyset-paged on (created_at, id); :pattern filters titles
+-- as in users.sql.
+
+-- name: list_posts(user_id, pattern, after_created, after_id, limit)
+SELECT p.id, p.user_id, p.title, p.content, p.created_at,
+       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count
+FROM posts p
+WHERE p.user_id = :user_id
+  AND lower(p.title) LIKE :pattern ESCAPE '\'
+  AND (p.created_at, p.id) < (:after_created, :after_id)
+ORDER BY p.created_at DESC, p.id DESC
+LIMIT :limit;
+
+-- name: count_posts(user_id, pattern)$
+SELECT count(*) FROM posts p
+WHERE p.user_id = :user_id AND lower(p.title) LIKE :pattern ESCAPE '\';
+
+-- name: get_post(id)^
+SELECT p.id, p.user_id, p.title, p.content, p.created_at,
+       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count
+FROM posts p
+WHERE p.id = :id;
+
+-- name: insert_post(user_id, title, content)$
+INSERT INTO posts (user_id, title, content) VALUES (:user_id, :title, :content) RETURNING id;
+
+-- name: update_post(id, user_id, title, content)!
+UPDATE posts SET user_id = :user_id, title = :title, content = :content WHERE id = :id;
+
+-- name: delete_comments_of_post(post_id)!
+DELETE FROM comments WHERE post_id = :post_id;
+
+-- name: delete_post(id)!
+DELETE FROM posts WHERE id = :id;

@@ -1,0 +1,43 @@
+-- Users. Lists are keyset-paged on (name, id); :pattern is a lower-case LIKE pattern
+-- with \ as its escape character ('%' matches everyone).
+
+-- name: list_users(pattern, after_name, after_id, limit)
+SELECT u.id, u.name, u.email, u.created_at,
+       (SELECT count(*) FROM posts p WHERE p.user_id = u.id) AS post_count
+FROM users u
+WHERE (lower(u.name) LIKE :pattern ESCAPE '\' OR lower(u.email) LIKE :pattern ESCAPE '\')
+  AND (u.name, u.id) > (:after_name, :after_id)
+ORDER BY u.name, u.id
+LIMIT :limit;
+
+-- name: count_users(pattern)$
+SELECT count(*)
+FROM users u
+WHERE lower(u.name) LIKE :pattern ESCAPE '\' OR lower(u.email) LIKE :pattern ESCAPE '\';
+
+-- name: get_user(id)^
+SELECT u.id, u.name, u.email, u.created_at,
+       (SELECT count(*) FROM posts p WHERE p.user_id = u.id) AS post_count
+FROM users u
+WHERE u.id = :id;
+
+-- name: user_id_by_email(email)$
+SELECT id FROM users WHERE lower(email) = lower(:email);
+
+-- name: insert_user(name, email)$
+INSERT INTO users (name, email) VALUES (:name, :email) RETURNING id;
+
+-- name: update_user(id, name, email)!
+UPDATE users SET name = :name, email = :email WHERE id = :id;
+
+-- name: count_comments_of_user(user_id)$
+SELECT count(*) FROM comments c JOIN posts p ON p.id = c.post_id WHERE p.user_id = :user_id;
+
+-- name: delete_comments_of_user(user_id)!
+DELETE FROM comments WHERE post_id IN (SELECT id FROM posts WHERE user_id = :user_id);
+
+-- name: delete_posts_of_user(user_id)!
+DELETE FROM posts WHERE user_id = :user_id;
+
+-- name: delete_user(id)!
+DELETE FROM users WHERE id = :id;

@@ -1,0 +1,94 @@
+"""The command line: run the app (default), migrate, seed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from desktop import __version__, paths
+from desktop.store.errors import StoreError
+from desktop.store.urls import DatabaseUrl, parse_url
+
+
+def _database_argument(parser: argparse.ArgumentParser, default: str | None) -> None:
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="a file path, sqlite:///path, or postgresql://user@host/db "
+        f"(default: the local database, {paths.default_database_path()})",
+        # Only the top-level parser has the default: a subcommand's default would
+        # overwrite a --database given before the subcommand's name.
+        default=default if default is not None else argparse.SUPPRESS,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="postdesk", description="Browse and edit users, their posts and comments."
+    )
+    parser.add_argument("--version", action="version", version=f"Postdesk {__version__}")
+    _database_argument(parser, "")
+    parser.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window and exit")
+    parser.add_argument(
+        "--select-first", action="store_true", help="select the first user and post first"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    migrate = commands.add_parser("migrate", help="apply pending schema migrations and exit")
+    _database_argument(migrate, None)
+    migrate.add_argument(
+        "--status", action="store_true", help="list applied and pending migrations, change nothing"
+    )
+
+    seed = commands.add_parser(
+        "seed", help="load the demo data (idempotent), or generate a large synthetic set"
+    )
+    _database_argument(seed, None)
+    seed.add_argument("--users", type=int, help="generate this many users")
+    seed.add_argument("--posts-per-user", type=int, default=10, metavar="M")
+    seed.add_argument("--comments-per-post", type=int, default=5, metavar="K")
+    seed.add_argument(
+        "--heavy-user-posts",
+        type=int,
+        default=0,
+        metavar="N",
+        help="the first generated user gets N posts instead",
+    )
+    seed.add_argument(
+        "--heavy-post-comments",
+        type=int,
+        default=0,
+        metavar="N",
+        help="the first generated post gets N comments instead",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        given = parse_url(args.database) if args.database else None
+        url = given or DatabaseUrl("sqlite", str(paths.default_database_path()))
+        if args.command == "migrate":
+            from desktop.cli import migrate_command
+
+            return migrate_command(url, status_only=args.status)
+        if args.command == "seed":
+            from desktop.cli import seed_command
+
+            return seed_command(url, args)
+    except (StoreError, ValueError) as exc:
+        print(f"postdesk: {exc}", file=sys.stderr)
+        return 1
+    return _run_app(given, args.screenshot, args.select_first)
+
+
+def _run_app(url: DatabaseUrl | None, screenshot: str | None, select_first: bool) -> int:
+    from desktop.ui.app import run
+
+    return run(url, screenshot=screenshot, select_first=select_first)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""What the two backends share, and the little each must say for itself."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import aiosql
+
+from desktop import paths
+from desktop.store.urls import DatabaseUrl, Dialect
+
+HISTORY_TABLE = "schema_migrations"
+
+
+@cache
+def load_queries(driver: str, queries_dir: Path) -> Any:
+    """The named queries of db/queries/, for one driver (aiosql.Queries)."""
+    return aiosql.from_path(queries_dir, driver)
+
+
+class Backend(abc.ABC):
+    """An open database. Subclasses hold what differs between SQLite and PostgreSQL.
+
+    The connection runs in autocommit mode; `transaction()` groups statements. A Backend
+    is used by one thread at a time (the UI's worker serialises every call).
+    """
+
+    dialect: Dialect
+    driver: str
+
+    def __init__(self, url: DatabaseUrl, conn: Any) -> None:
+        self.url = url
+        self.conn = conn
+        self.queries = load_queries(self.driver, paths.queries_dir())
+
+    # -- transactions -------------------------------------------------------------------
+    @abc.abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """Everything inside commits together or not at all; errors become StoreErrors."""
+
+    @abc.abstractmethod
+    def reading(self) -> AbstractContextManager[None]:
+        """Translate driver errors of reads into StoreErrors."""
+
+    @abc.abstractmethod
+    def migration_lock(self) -> AbstractContextManager[None]:
+        """Held while migrating, so two processes never apply the same migration."""
+
+    # -- statements ---------------------------------------------------------------------
+    @abc.abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement with positional parameters and return its rows."""
+
+    @abc.abstractmethod
+    def run_script(self, sql: str) -> None:
+        """Run several statements inside the current transaction (never committing it)."""
+
+    @abc.abstractmethod
+    def bulk_insert(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None:
+        """Insert many rows fast, inside the current transaction."""
+
+    @abc.abstractmethod
+    def lock_for_bulk_load(self, tables: Sequence[str]) -> None:
+        """Keep other writers out of these tables until the transaction ends."""
+
+    @abc.abstractmethod
+    def after_bulk_insert(self, table: str) -> None:
+        """Make the next generated id follow the largest inserted one."""
+
+    @abc.abstractmethod
+    def table_names(self) -> set[str]:
+        """The names of the tables in the database (not system tables)."""
+
+    @abc.abstractmethod
+    def server_version(self) -> str:
+        """The database engine's own version, for the About box and support."""
+
+    # -- values ----------------------------------------------------------------------------
+    @abc.abstractmethod
+    def time_to_db(self, value: datetime) -> Any:
+        """A timezone-aware datetime as this backend stores and compares it."""
+
+    @abc.abstractmethod
+    def time_from_db(self, value: Any) -> datetime | None:
+        """A stored timestamp as a UTC-aware datetime."""
+
+    def prepare(self) -> None:  # noqa: B027 - most backends need nothing here
+        """Settings applied once the database is known to be ours, before any migration."""
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

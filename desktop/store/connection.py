@@ -1,0 +1,57 @@
+"""Open a database address as a Backend, checked and migrated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from desktop.store.backend import HISTORY_TABLE, Backend
+from desktop.store.errors import ConnectionFailedError
+from desktop.store.migrations import MigrationRunner, Progress
+from desktop.store.urls import DatabaseUrl, parse_url
+
+
+def connect(url: DatabaseUrl | str, *, create: bool = True) -> Backend:
+    """Open a connection, without checking or migrating the schema."""
+    if isinstance(url, str):
+        url = parse_url(url)
+    if url.dialect == "sqlite":
+        from desktop.store.sqlite import open_sqlite
+
+        return open_sqlite(url, create)
+    # psycopg takes a tenth of a second to import: only pay for it when a server is used.
+    from desktop.store.postgres import open_postgres
+
+    return open_postgres(url)
+
+
+def open_database(
+    url: DatabaseUrl | str,
+    *,
+    create: bool = True,
+    migrate: bool = True,
+    migrations_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> Backend:
+    """Open a database for the app: refuse another program's database, then migrate it."""
+    backend = connect(url, create=create)
+    try:
+        refuse_foreign(backend)
+        backend.prepare()
+        if migrate:
+            MigrationRunner(backend, migrations_dir).migrate(progress)
+    except BaseException:
+        backend.close()
+        raise
+    return backend
+
+
+def refuse_foreign(backend: Backend) -> None:
+    """A database holding tables but no migration history belongs to some other program."""
+    with backend.reading():
+        tables = backend.table_names()
+    if tables and HISTORY_TABLE not in tables:
+        shown = ", ".join(sorted(tables)[:3])
+        raise ConnectionFailedError(
+            f"{backend.url.display()} already holds tables of another program ({shown}); "
+            "Postdesk leaves it untouched. Choose an empty database or one made by Postdesk."
+        )

@@ -1,0 +1,85 @@
+"""The one error hierarchy of the data layer; every message is meant for a person."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class StoreError(Exception):
+    """Anything the data layer reports; str() is a plain-words sentence."""
+
+
+class ValidationError(StoreError):
+    """One or more fields hold values the store will not save."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        self.errors: dict[str, str] = dict(errors)
+        super().__init__(" ".join(self.errors.values()))
+
+    @classmethod
+    def single(cls, field: str, message: str) -> ValidationError:
+        return cls({field: message})
+
+
+class NotFoundError(StoreError):
+    """The record asked for does not exist (any more)."""
+
+    def __init__(self, kind: str, record_id: int) -> None:
+        self.kind = kind
+        self.record_id = record_id
+        super().__init__(f"The {kind} #{record_id} does not exist; it may have been deleted.")
+
+
+class HasChildrenError(StoreError):
+    """A delete would take other records with it and the caller did not ask for that."""
+
+    def __init__(self, message: str, posts: int, comments: int) -> None:
+        self.posts = posts
+        self.comments = comments
+        super().__init__(message)
+
+
+class ConflictError(StoreError):
+    """The stored record changed since it was read."""
+
+
+class ConnectionFailedError(StoreError):
+    """The database could not be opened or reached."""
+
+
+class ConnectionLostError(ConnectionFailedError):
+    """An open connection to the server broke."""
+
+
+class MigrationError(StoreError):
+    """Migrations could not be applied; the database is left as it was."""
+
+
+class MigrationFilesError(MigrationError):
+    """The migration files themselves are inconsistent (naming, duplicates, missing dialect)."""
+
+
+class SchemaTooNewError(MigrationError):
+    """The database was migrated by a newer version of the app."""
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+        super().__init__(
+            f"This database has schema version {version}, which this version of Postdesk "
+            "does not know: it was updated by a newer Postdesk. Update the app to open it."
+        )
+
+
+class ChecksumMismatchError(MigrationError):
+    """An applied migration's file changed after it was applied."""
+
+    def __init__(self, version: str, name: str) -> None:
+        self.version = version
+        super().__init__(
+            f"Migration {version} ({name}) was changed after it was applied to this database; "
+            "restore the original file or add a new migration instead of editing it."
+        )
+
+
+class StorageError(StoreError):
+    """The storage refused to keep the data: disk full, read-only, I/O error."""

@@ -1,0 +1,201 @@
+"""The migration runner: finds db/migrations/*.sql, applies what is pending, keeps a history.
+
+Each migration and its history row commit in one transaction. The runner refuses, before
+changing anything, a database that holds a version it does not know (a newer app migrated
+it), an applied migration whose file has changed, and migration files that break the rules
+of db/migrations/README.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from desktop import paths
+from desktop.store.backend import HISTORY_TABLE, Backend
+from desktop.store.errors import (
+    ChecksumMismatchError,
+    MigrationError,
+    MigrationFilesError,
+    SchemaTooNewError,
+    StoreError,
+)
+from desktop.store.urls import Dialect
+
+_FILE_NAME = re.compile(
+    r"^(?P<version>\d+)_(?P<name>[a-z0-9_]+)(?:\.(?P<dialect>sqlite|postgresql))?\.sql$"
+)
+_STYLES = {3: "sequential (NNN_)", 14: "timestamp (YYYYMMDDHHMMSS_)"}
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: str
+    name: str
+    path: Path
+    checksum: str
+
+    def sql(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedMigration:
+    version: str
+    name: str
+    checksum: str
+    applied_at: str
+    duration_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationStatus:
+    applied: list[AppliedMigration]
+    pending: list[Migration]
+
+    @property
+    def current_version(self) -> str | None:
+        return self.applied[-1].version if self.applied else None
+
+
+Progress = Callable[[Migration, int, int], None]
+
+
+def checksum_of(path: Path) -> str:
+    """SHA-256 of the file with line endings normalised (a Windows checkout is no change)."""
+    return hashlib.sha256(path.read_bytes().replace(b"\r\n", b"\n")).hexdigest()
+
+
+def discover(directory: Path, dialect: Dialect) -> list[Migration]:
+    """The migrations for one dialect, in order, after checking the files obey the rules."""
+    by_version: dict[str, dict[str | None, Path]] = {}
+    names: dict[str, str] = {}
+    for path in sorted(directory.glob("*.sql")):
+        match = _FILE_NAME.match(path.name)
+        if match is None:
+            raise MigrationFilesError(
+                f"Migration file {path.name} is not named NNN_description.sql "
+                "(lower-case letters, digits and underscores; optional .sqlite or .postgresql)."
+            )
+        version, name, file_dialect = match.group("version", "name", "dialect")
+        if len(version) not in _STYLES:
+            raise MigrationFilesError(
+                f"Migration file {path.name}: a version has 3 digits (001_) or 14 (a timestamp)."
+            )
+        if names.setdefault(version, name) != name:
+            raise MigrationFilesError(
+                f"Version {version} is used twice: by {names[version]} and by {name}."
+            )
+        variants = by_version.setdefault(version, {})
+        variants[file_dialect] = path
+    _check_one_style(by_version)
+    migrations = []
+    for version in sorted(by_version):
+        path = _pick_variant(version, by_version[version], dialect)
+        migrations.append(Migration(version, names[version], path, checksum_of(path)))
+    return migrations
+
+
+def _check_one_style(by_version: dict[str, dict[str | None, Path]]) -> None:
+    styles = {len(version) for version in by_version}
+    if len(styles) > 1:
+        examples = ", ".join(sorted(by_version)[:1] + sorted(by_version)[-1:])
+        raise MigrationFilesError(
+            "The migration files mix sequential (NNN_) and timestamp (YYYYMMDDHHMMSS_) "
+            f"versions ({examples}); use one style."
+        )
+
+
+def _pick_variant(version: str, variants: dict[str | None, Path], dialect: Dialect) -> Path:
+    if None in variants and len(variants) > 1:
+        raise MigrationFilesError(
+            f"Version {version} has both a shared .sql file and a dialect file; keep one form."
+        )
+    if None in variants:
+        return variants[None]
+    if set(variants) != {"sqlite", "postgresql"}:
+        missing = ({"sqlite", "postgresql"} - set(variants)).pop()
+        raise MigrationFilesError(f"Migration {version} has no .{missing}.sql file.")
+    return variants[dialect]
+
+
+class MigrationRunner:
+    """Applies pending migrations to one open database."""
+
+    def __init__(self, backend: Backend, directory: Path | None = None) -> None:
+        self.backend = backend
+        self.directory = directory or paths.migrations_dir()
+
+    def known(self) -> list[Migration]:
+        return discover(self.directory, self.backend.dialect)
+
+    def status(self) -> MigrationStatus:
+        """What is applied and what is pending; changes nothing."""
+        known = self.known()
+        with self.backend.reading():
+            applied = self._history() if HISTORY_TABLE in self.backend.table_names() else []
+        _check_history(applied, known)
+        done = {row.version for row in applied}
+        return MigrationStatus(applied, [m for m in known if m.version not in done])
+
+    def migrate(self, progress: Progress | None = None) -> list[Migration]:
+        """Apply every pending migration in order; returns those this call applied."""
+        known = self.known()
+        applied_now: list[Migration] = []
+        with self.backend.migration_lock():
+            with self.backend.transaction():
+                self.backend.queries.create_history_table(self.backend.conn)
+                _check_history(self._history(), known)
+            for index, migration in enumerate(known):
+                if self._apply_if_pending(migration, known):
+                    applied_now.append(migration)
+                if progress is not None:
+                    progress(migration, index + 1, len(known))
+        return applied_now
+
+    def _apply_if_pending(self, migration: Migration, known: Sequence[Migration]) -> bool:
+        # The history is read again under the write lock: another process may have just
+        # applied this very migration.
+        try:
+            with self.backend.transaction():
+                applied = self._history()
+                _check_history(applied, known)
+                if any(row.version == migration.version for row in applied):
+                    return False
+                started = time.monotonic()
+                self.backend.run_script(migration.sql())
+                self.backend.queries.record_migration(
+                    self.backend.conn,
+                    version=migration.version,
+                    name=migration.name,
+                    checksum=migration.checksum,
+                    applied_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
+                    duration_ms=round((time.monotonic() - started) * 1000),
+                )
+                return True
+        except MigrationError:
+            raise
+        except StoreError as exc:
+            raise MigrationError(
+                f"Migration {migration.version} ({migration.name}) failed and was undone; "
+                f"the database stays at its previous version. {exc}"
+            ) from exc
+
+    def _history(self) -> list[AppliedMigration]:
+        rows = self.backend.queries.applied_migrations(self.backend.conn)
+        return [AppliedMigration(*row) for row in rows]
+
+
+def _check_history(applied: Sequence[AppliedMigration], known: Sequence[Migration]) -> None:
+    by_version = {m.version: m for m in known}
+    for row in applied:
+        migration = by_version.get(row.version)
+        if migration is None:
+            raise SchemaTooNewError(row.version)
+        if migration.checksum != row.checksum:
+            raise ChecksumMismatchError(row.version, row.name)

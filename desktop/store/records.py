@@ -1,0 +1,80 @@
+"""Typed records the store hands out, and the keyset cursors that page through them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    name: str
+    email: str
+    created_at: datetime | None
+    post_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    id: int
+    user_id: int
+    title: str
+    content: str
+    created_at: datetime | None
+    comment_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    id: int
+    post_id: int
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserCursor:
+    """Position after a user in name order."""
+
+    name: str
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PostCursor:
+    """Position after a post in newest-first order."""
+
+    created_at: datetime
+    id: int
+    # created_at exactly as the database holds it. The next page compares against this, so
+    # a time another program stored in another form (microseconds, +00:00) cannot make a
+    # page start at its own last post again.
+    stored: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CommentCursor:
+    """Position after a comment in id order."""
+
+    id: int
+
+
+R = TypeVar("R")
+C = TypeVar("C")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[R, C]):
+    """One page of a list; `after` continues it, None when this is the last page."""
+
+    items: list[R]
+    after: C | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteReport:
+    """What deleting a record takes with it."""
+
+    posts: int
+    comments: int

@@ -1,0 +1,287 @@
+"""Create, read, update and delete users, posts and comments; keyset-paged lists and counts.
+
+Every write runs in one transaction: it happens whole or not at all. Validation errors,
+missing records and delete reports are raised as the errors of desktop.store.errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from desktop.store.backend import Backend
+from desktop.store.errors import HasChildrenError, NotFoundError, ValidationError
+from desktop.store.records import (
+    Comment,
+    CommentCursor,
+    DeleteReport,
+    Page,
+    Post,
+    PostCursor,
+    User,
+    UserCursor,
+)
+from desktop.store.validation import clean_comment, clean_post, clean_user, like_pattern
+
+DEFAULT_PAGE = 100
+_END_OF_TIME = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+class Repository:
+    """The app's one way to the data, over an open Backend."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.db = backend
+        self.q = backend.queries
+
+    # -- users ------------------------------------------------------------------------------
+    def list_users(
+        self, filter_text: str = "", limit: int = DEFAULT_PAGE, after: UserCursor | None = None
+    ) -> Page[User, UserCursor]:
+        """Users by name whose name or email contains `filter_text` (any case)."""
+        start = after or UserCursor("", 0)
+        with self.db.reading():
+            rows = list(
+                self.q.list_users(
+                    self.db.conn,
+                    pattern=like_pattern(filter_text),
+                    after_name=start.name,
+                    after_id=start.id,
+                    limit=limit + 1,
+                )
+            )
+        users = [self._user(row) for row in rows[:limit]]
+        more = len(rows) > limit
+        return Page(users, UserCursor(users[-1].name, users[-1].id) if more else None)
+
+    def count_users(self, filter_text: str = "") -> int:
+        with self.db.reading():
+            return int(self.q.count_users(self.db.conn, pattern=like_pattern(filter_text)))
+
+    def get_user(self, user_id: int) -> User:
+        with self.db.reading():
+            return self._get_user(user_id)
+
+    def create_user(self, name: str, email: str) -> User:
+        name, email = clean_user(name, email)
+        with self.db.transaction():
+            self._check_email_free(email, None)
+            user_id = self.q.insert_user(self.db.conn, name=name, email=email)
+            return self._get_user(user_id)
+
+    def update_user(self, user_id: int, name: str, email: str) -> User:
+        name, email = clean_user(name, email)
+        with self.db.transaction():
+            self._check_email_free(email, user_id)
+            if self.q.update_user(self.db.conn, id=user_id, name=name, email=email) == 0:
+                raise NotFoundError("user", user_id)
+            return self._get_user(user_id)
+
+    def user_delete_report(self, user_id: int) -> DeleteReport:
+        """What deleting the user would take with it."""
+        with self.db.reading():
+            return self._user_children(self._get_user(user_id))
+
+    def delete_user(self, user_id: int, *, cascade: bool = False) -> DeleteReport:
+        """Delete a user; with `cascade`, their posts and those posts' comments go too."""
+        with self.db.transaction():
+            user = self._get_user(user_id)
+            report = self._user_children(user)
+            if report.posts and not cascade:
+                raise HasChildrenError(
+                    f"{user.name} has {_plural(report.posts, 'post')} with "
+                    f"{_plural(report.comments, 'comment')}; they would be deleted too.",
+                    report.posts,
+                    report.comments,
+                )
+            self.q.delete_comments_of_user(self.db.conn, user_id=user_id)
+            self.q.delete_posts_of_user(self.db.conn, user_id=user_id)
+            self.q.delete_user(self.db.conn, id=user_id)
+            return report
+
+    def _get_user(self, user_id: int) -> User:
+        row = self.q.get_user(self.db.conn, id=user_id)
+        if row is None:
+            raise NotFoundError("user", user_id)
+        return self._user(row)
+
+    def _user_children(self, user: User) -> DeleteReport:
+        comments = self.q.count_comments_of_user(self.db.conn, user_id=user.id)
+        return DeleteReport(posts=user.post_count, comments=int(comments))
+
+    def _check_email_free(self, email: str, own_id: int | None) -> None:
+        holder = self.q.user_id_by_email(self.db.conn, email=email)
+        if holder is not None and holder != own_id:
+            raise ValidationError.single("email", f"Another user already has the email {email}.")
+
+    def _user(self, row: Sequence[Any]) -> User:
+        user_id, name, email, created_at, post_count = row
+        return User(user_id, name, email, self.db.time_from_db(created_at), int(post_count))
+
+    # -- posts ------------------------------------------------------------------------------
+    def list_posts(
+        self,
+        user_id: int,
+        filter_text: str = "",
+        limit: int = DEFAULT_PAGE,
+        after: PostCursor | None = None,
+    ) -> Page[Post, PostCursor]:
+        """A user's posts, newest first, whose title contains `filter_text` (any case)."""
+        start = after or PostCursor(_END_OF_TIME, 0)
+        after_created = start.stored
+        if after_created is None:
+            after_created = self.db.time_to_db(start.created_at)
+        with self.db.reading():
+            rows = list(
+                self.q.list_posts(
+                    self.db.conn,
+                    user_id=user_id,
+                    pattern=like_pattern(filter_text),
+                    after_created=after_created,
+                    after_id=start.id,
+                    limit=limit + 1,
+                )
+            )
+        posts = [self._post(row) for row in rows[:limit]]
+        last = posts[-1] if len(rows) > limit else None
+        cursor = (
+            PostCursor(last.created_at, last.id, stored=rows[limit - 1][4])
+            if last and last.created_at
+            else None
+        )
+        return Page(posts, cursor)
+
+    def count_posts(self, user_id: int, filter_text: str = "") -> int:
+        with self.db.reading():
+            return int(
+                self.q.count_posts(self.db.conn, user_id=user_id, pattern=like_pattern(filter_text))
+            )
+
+    def get_post(self, post_id: int) -> Post:
+        with self.db.reading():
+            return self._get_post(post_id)
+
+    def create_post(self, user_id: int, title: str, content: str) -> Post:
+        title, content = clean_post(title, content)
+        with self.db.transaction():
+            self._require_author(user_id)
+            post_id = self.q.insert_post(
+                self.db.conn, user_id=user_id, title=title, content=content
+            )
+            return self._get_post(post_id)
+
+    def update_post(
+        self, post_id: int, title: str, content: str, *, user_id: int | None = None
+    ) -> Post:
+        """Change a post's text and, when `user_id` is given, its author."""
+        title, content = clean_post(title, content)
+        with self.db.transaction():
+            current = self._get_post(post_id)
+            author = current.user_id if user_id is None else user_id
+            self._require_author(author)
+            self.q.update_post(
+                self.db.conn, id=post_id, user_id=author, title=title, content=content
+            )
+            return self._get_post(post_id)
+
+    def post_delete_report(self, post_id: int) -> DeleteReport:
+        with self.db.reading():
+            post = self._get_post(post_id)
+        return DeleteReport(posts=0, comments=post.comment_count)
+
+    def delete_post(self, post_id: int, *, cascade: bool = False) -> DeleteReport:
+        """Delete a post; with `cascade`, its comments go too."""
+        with self.db.transaction():
+            post = self._get_post(post_id)
+            if post.comment_count and not cascade:
+                raise HasChildrenError(
+                    f"The post “{post.title}” has {_plural(post.comment_count, 'comment')}; "
+                    "they would be deleted too.",
+                    0,
+                    post.comment_count,
+                )
+            self.q.delete_comments_of_post(self.db.conn, post_id=post_id)
+            self.q.delete_post(self.db.conn, id=post_id)
+            return DeleteReport(posts=0, comments=post.comment_count)
+
+    def _require_author(self, user_id: int) -> None:
+        if self.q.get_user(self.db.conn, id=user_id) is None:
+            raise ValidationError.single(
+                "user_id", f"The author (user #{user_id}) does not exist; choose another."
+            )
+
+    def _get_post(self, post_id: int) -> Post:
+        row = self.q.get_post(self.db.conn, id=post_id)
+        if row is None:
+            raise NotFoundError("post", post_id)
+        return self._post(row)
+
+    def _post(self, row: Sequence[Any]) -> Post:
+        post_id, user_id, title, content, created_at, comment_count = row
+        created = self.db.time_from_db(created_at)
+        return Post(post_id, user_id, title, content, created, int(comment_count))
+
+    # -- comments ---------------------------------------------------------------------------
+    def list_comments(
+        self, post_id: int, limit: int = DEFAULT_PAGE, after: CommentCursor | None = None
+    ) -> Page[Comment, CommentCursor]:
+        """A post's comments in the order they were written."""
+        with self.db.reading():
+            rows = list(
+                self.q.list_comments(
+                    self.db.conn,
+                    post_id=post_id,
+                    after_id=after.id if after else 0,
+                    limit=limit + 1,
+                )
+            )
+        comments = [Comment(*row) for row in rows[:limit]]
+        more = len(rows) > limit
+        return Page(comments, CommentCursor(comments[-1].id) if more else None)
+
+    def count_comments(self, post_id: int) -> int:
+        with self.db.reading():
+            return int(self.q.count_comments(self.db.conn, post_id=post_id))
+
+    def get_comment(self, comment_id: int) -> Comment:
+        with self.db.reading():
+            return self._get_comment(comment_id)
+
+    def create_comment(self, post_id: int, body: str) -> Comment:
+        body = clean_comment(body)
+        with self.db.transaction():
+            if self.q.get_post(self.db.conn, id=post_id) is None:
+                raise ValidationError.single(
+                    "post_id", f"The post #{post_id} does not exist any more."
+                )
+            comment_id = self.q.insert_comment(self.db.conn, post_id=post_id, body=body)
+            return self._get_comment(comment_id)
+
+    def update_comment(self, comment_id: int, body: str) -> Comment:
+        body = clean_comment(body)
+        with self.db.transaction():
+            if self.q.update_comment(self.db.conn, id=comment_id, body=body) == 0:
+                raise NotFoundError("comment", comment_id)
+            return self._get_comment(comment_id)
+
+    def delete_comment(self, comment_id: int) -> None:
+        with self.db.transaction():
+            if self.q.delete_comment(self.db.conn, id=comment_id) == 0:
+                raise NotFoundError("comment", comment_id)
+
+    def _get_comment(self, comment_id: int) -> Comment:
+        row = self.q.get_comment(self.db.conn, id=comment_id)
+        if row is None:
+            raise NotFoundError("comment", comment_id)
+        return Comment(*row)
+
+    # -- whole database ---------------------------------------------------------------------
+    def table_counts(self) -> dict[str, int]:
+        with self.db.reading():
+            users, posts, comments = self.q.table_counts(self.db.conn)
+        return {"users": int(users), "posts": int(posts), "comments": int(comments)}

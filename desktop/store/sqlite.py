@@ -1,0 +1,222 @@
+"""The SQLite backend: stdlib sqlite3, WAL, foreign keys, explicit transactions."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from desktop.store.backend import Backend
+from desktop.store.errors import (
+    ConflictError,
+    ConnectionFailedError,
+    StorageError,
+    StoreError,
+    ValidationError,
+)
+from desktop.store.urls import DatabaseUrl
+
+BUSY_TIMEOUT_S = 5.0
+_WAL_ATTEMPTS = 50
+
+
+class SqliteBackend(Backend):
+    dialect = "sqlite"
+    driver = "sqlite3"
+
+    conn: sqlite3.Connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self.conn.in_transaction:
+            with self._savepoint():
+                yield
+            return
+        with self.reading():
+            # IMMEDIATE takes the write lock up front: a read-then-write transaction never
+            # fails half-way because another connection wrote in between.
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.conn.rollback()  # a no-op when SQLite already rolled back itself
+                raise
+            self.conn.commit()
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        # A transaction inside a transaction, as psycopg nests them: undone alone on error.
+        self.conn.execute("SAVEPOINT nested")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK TO nested")
+            self.conn.execute("RELEASE nested")
+            raise
+        self.conn.execute("RELEASE nested")
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise translate_error(exc, self.url) from exc
+
+    @contextmanager
+    def migration_lock(self) -> Iterator[None]:
+        # Each migration runs in BEGIN IMMEDIATE and re-reads the history inside it: the
+        # write lock serialises migrating processes, so no separate lock is needed.
+        yield
+
+    def prepare(self) -> None:
+        # Only now, once the file is known to be ours: WAL rewrites the file header.
+        conn = self.conn
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        with self.reading():
+            _retry_when_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone())
+        conn.execute("PRAGMA synchronous = NORMAL")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.conn.execute(sql, tuple(params)).fetchall()
+
+    def run_script(self, sql: str) -> None:
+        # executescript() would COMMIT the open transaction first; run statement by statement.
+        for statement in split_statements(sql):
+            self.conn.execute(statement)
+
+    def bulk_insert(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None:
+        marks = ", ".join("?" for _ in columns)
+        self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    def lock_for_bulk_load(self, tables: Sequence[str]) -> None:
+        # The transaction's BEGIN IMMEDIATE already keeps every other writer out.
+        return None
+
+    def after_bulk_insert(self, table: str) -> None:
+        # AUTOINCREMENT's sqlite_sequence already follows explicit ids.
+        return None
+
+    def table_names(self) -> set[str]:
+        rows = self.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+        return {name for (name,) in rows}
+
+    def server_version(self) -> str:
+        return f"SQLite {sqlite3.sqlite_version}"
+
+    def time_to_db(self, value: datetime) -> str:
+        return format_time(value)
+
+    def time_from_db(self, value: Any) -> datetime | None:
+        if value is None:
+            return None
+        parsed = datetime.fromisoformat(str(value))
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def format_time(value: datetime) -> str:
+    """UTC, ISO-8601, milliseconds and a Z: the form the schema's default writes."""
+    utc = value.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def split_statements(sql: str) -> list[str]:
+    """Cut a script into single statements, leaving semicolons inside literals and triggers."""
+    statements: list[str] = []
+    buffer = ""
+    for piece in sql.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer)
+            buffer = ""
+    tail = buffer[:-1]  # the split added one ';' too many at the end
+    if tail.strip():
+        statements.append(tail)
+    return statements
+
+
+def open_sqlite(url: DatabaseUrl, create: bool) -> SqliteBackend:
+    """Open (or create) a database file, refusing what is not a usable SQLite database."""
+    path = url.path
+    if not path.parent.is_dir():
+        raise ConnectionFailedError(f"The folder {path.parent} does not exist.")
+    if path.is_dir():
+        raise ConnectionFailedError(f"{path} is a folder, not a database file.")
+    exists = path.exists()
+    if not exists and not create:
+        raise ConnectionFailedError(f"There is no database file at {path}.")
+    if exists and not os.access(path, os.R_OK | os.W_OK):
+        raise ConnectionFailedError(f"{path} is read-only, so Postdesk cannot save to it.")
+    if not os.access(path.parent, os.W_OK):
+        raise ConnectionFailedError(
+            f"The folder {path.parent} is read-only, so Postdesk cannot keep a database there."
+        )
+    mode = "rwc" if create else "rw"
+    try:
+        conn = sqlite3.connect(
+            f"file:{quote(str(path.resolve()))}?mode={mode}",
+            uri=True,
+            isolation_level=None,
+            timeout=BUSY_TIMEOUT_S,
+            check_same_thread=False,
+        )
+    except sqlite3.Error as exc:
+        raise ConnectionFailedError(f"{path} could not be opened: {exc}.") from exc
+    try:
+        # Reading the schema proves the file is a database before anything is written to it.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except (sqlite3.Error, UnicodeDecodeError) as exc:
+        conn.close()
+        raise ConnectionFailedError(
+            f"{path} is not a SQLite database, or it is damaged ({exc})."
+        ) from exc
+    return SqliteBackend(url, conn)
+
+
+def _retry_when_busy(step: Any) -> None:
+    # Switching a fresh file to WAL while another process opens it fails at once with
+    # "database is locked", whatever the busy timeout says.
+    for attempt in range(_WAL_ATTEMPTS):
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == _WAL_ATTEMPTS - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+
+
+def translate_error(exc: sqlite3.Error, url: DatabaseUrl) -> StoreError:
+    """Say what a sqlite3 error means for the person."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.IntegrityError):
+        if "UNIQUE" in text and "email" in text:
+            return ValidationError.single("email", "Another user already has this email address.")
+        if "FOREIGN KEY" in text:
+            return ConflictError(
+                "A record this change refers to was deleted meanwhile, "
+                "or other records still refer to it."
+            )
+        if "NOT NULL" in text:
+            return ValidationError.single(text.rsplit(".", 1)[-1], "This field cannot be empty.")
+        return ConflictError(f"The database refused the change: {text}.")
+    if "locked" in text or "busy" in text:
+        return ConnectionFailedError(
+            "The database file is busy: another program is writing to it. Try again in a moment."
+        )
+    if "full" in text:
+        return StorageError("The disk is full, so nothing was saved. Free some space and retry.")
+    if "readonly" in text:
+        return StorageError(f"{url.target} is read-only, so nothing was saved.")
+    if "not a database" in text or "malformed" in text:
+        return ConnectionFailedError(f"{url.target} is damaged: {text}.")
+    return StoreError(f"The database reported an error: {text}.")

@@ -1,0 +1,1 @@
+"""The Qt user interface: widgets, item models and dialogs; no SQL here."""

@@ -1,0 +1,190 @@
+"""Start the application: logging, the uncaught-exception dialog, the worker thread, the
+main window, and the database to open first."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QObject, QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desktop import __version__, paths
+from desktop.store.errors import StoreError
+from desktop.store.urls import DatabaseUrl
+from desktop.ui.editing import Kind
+from desktop.ui.main_window import MainWindow
+from desktop.ui.settings import Settings
+from desktop.ui.switching import Opened
+from desktop.ui.worker import Worker
+
+log = logging.getLogger("desktop")
+SCREENSHOT_TIMEOUT_MS = 30_000
+
+
+def setup_logging() -> Path | None:
+    """Log to a file in the data folder; a read-only data folder is no reason not to start."""
+    path = paths.log_path()
+    handler: logging.Handler
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    except OSError:
+        handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return path if isinstance(handler, RotatingFileHandler) else None
+
+
+def install_exception_dialog(log_file: Path | None) -> None:
+    """Uncaught exceptions go to the log and to a dialog; the app keeps running."""
+    showing = False
+
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        nonlocal showing
+        details = "".join(traceback.format_exception(kind, error, tb))
+        log.critical("uncaught exception\n%s", details)
+        if showing or QApplication.instance() is None:
+            print(details, file=sys.stderr)
+            return
+        showing = True
+        try:
+            box = QMessageBox(QMessageBox.Icon.Critical, "Something Went Wrong", "")
+            box.setText("Postdesk hit an unexpected error and kept running.")
+            where = f"\n\nThe details are also in {log_file}." if log_file else ""
+            box.setInformativeText(
+                "Your saved data is safe, and unsaved text is still in its form."
+                f"{where} Use “Show Details…” to copy them for a bug report."
+            )
+            box.setDetailedText(details)
+            box.exec()
+        finally:
+            showing = False
+
+    sys.excepthook = hook
+
+
+def start_database(url: DatabaseUrl | None, settings: Settings) -> tuple[DatabaseUrl, bool]:
+    """The database to open first, and whether it may be created."""
+    if url is not None:
+        return url, url.dialect == "sqlite"
+    last = settings.last_database()
+    if last is not None:
+        return last, last.dialect == "sqlite" and Path(last.target) == paths.default_database_path()
+    return DatabaseUrl("sqlite", str(paths.default_database_path())), True
+
+
+def run(
+    url: DatabaseUrl | None, *, screenshot: str | None = None, select_first: bool = False
+) -> int:
+    log_file = setup_logging()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName(paths.ORGANIZATION)
+    app.setApplicationName(paths.APP_NAME)
+    app.setApplicationVersion(__version__)
+    install_exception_dialog(log_file)
+    log.info("Postdesk %s starting", __version__)
+    paths.default_database_path().parent.mkdir(parents=True, exist_ok=True)
+
+    if screenshot:
+        # A screenshot run must not change what the person's own launches remember.
+        scratch = Path(tempfile.mkdtemp(prefix="postdesk-screenshot-")) / "settings.ini"
+        settings = Settings(QSettings(str(scratch), QSettings.Format.IniFormat))
+    else:
+        settings = Settings()
+    worker = Worker()
+    window = MainWindow(worker, settings)
+    target, create = start_database(url, settings)
+    exit_code = 0
+    if screenshot:
+        director = ScreenshotDirector(window, Path(screenshot), select_first)
+        director.setParent(window)
+    elif url is None and target != DatabaseUrl("sqlite", str(paths.default_database_path())):
+        _fall_back_to_local_once(window)
+    window.show()
+    window.open_database(target, create=create)
+    exit_code = app.exec()
+    worker.stop()
+    if screenshot:
+        exit_code = 0 if Path(screenshot).exists() and exit_code == 0 else 1
+    return exit_code
+
+
+def _fall_back_to_local_once(window: MainWindow) -> None:
+    """When the last database cannot be opened at launch, open the local one instead."""
+
+    def failed(_url: DatabaseUrl, _error: StoreError) -> None:
+        disconnect()
+        if window.url is None:
+            local = DatabaseUrl("sqlite", str(paths.default_database_path()))
+            window.open_database(local, create=True)
+
+    def disconnect() -> None:
+        window.switcher.failed.disconnect(failed)
+        window.switcher.opened.disconnect(opened)
+
+    def opened(_opened: Opened) -> None:
+        disconnect()
+
+    window.switcher.failed.connect(failed)
+    window.switcher.opened.connect(opened)
+
+
+class ScreenshotDirector(QObject):
+    """Drives a --screenshot run: open, optionally select the first user and post, wait
+    until the worker is idle, save the PNG and quit."""
+
+    def __init__(self, window: MainWindow, path: Path, select_first: bool) -> None:
+        super().__init__()
+        self.window = window
+        self.path = path
+        self.select_first = select_first
+        window.switcher.opened.connect(lambda _opened: self._when_idle(self._first_user))
+        window.switcher.failed.connect(self._failed)
+        QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, self._timed_out)
+
+    def _when_idle(self, step: Callable[[], None]) -> None:
+        worker = self.window.worker
+        if not worker.busy:
+            QTimer.singleShot(0, step)
+            return
+
+        def idle(busy: bool) -> None:
+            if not busy:
+                worker.busy_changed.disconnect(idle)
+                QTimer.singleShot(0, step)
+
+        worker.busy_changed.connect(idle)
+
+    def _first_user(self) -> None:
+        if self.select_first and self.window.editing.select_first(Kind.USER):
+            self._when_idle(self._first_post)
+        else:
+            self._shoot()
+
+    def _first_post(self) -> None:
+        if self.window.editing.select_first(Kind.POST):
+            self._when_idle(self._shoot)
+        else:
+            self._shoot()
+
+    def _shoot(self) -> None:
+        self.window.grab().save(str(self.path))
+        QApplication.exit(0)
+
+    def _failed(self, url: DatabaseUrl, error: StoreError) -> None:
+        print(f"postdesk: could not open {url.display()}: {error}", file=sys.stderr)
+        QApplication.exit(1)
+
+    def _timed_out(self) -> None:
+        print("postdesk: the window was not ready within 30 s", file=sys.stderr)
+        QApplication.exit(1)

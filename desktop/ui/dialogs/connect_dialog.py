@@ -1,0 +1,386 @@
+"""File ▸ Connect to Server…: where a PostgreSQL database is, and a way to try it first.
+
+The dialog only gathers a libpq conninfo and can test it on a background thread; the
+caller opens the database after `exec()` returns Accepted, from `url()`.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import re
+from collections.abc import Mapping
+from itertools import pairwise
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.store.backend import Backend
+from desktop.store.connection import connect
+from desktop.store.errors import StoreError
+from desktop.store.urls import DatabaseUrl
+from desktop.ui.background import Task
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOST = "localhost"
+DEFAULT_PORT = 5432
+DEFAULT_SSLMODE = "prefer"
+# libpq's sslmode values, the dialog's default first, each with what it means for a person.
+SSL_MODES: tuple[tuple[str, str, str], ...] = (
+    ("prefer", "encrypt if the server can", "Encrypt when the server supports it (default)."),
+    ("require", "always encrypt", "Always encrypt; the server's certificate is not checked."),
+    ("disable", "never encrypt", "Never encrypt the connection."),
+    ("allow", "encrypt if the server insists", "Encrypt only when the server demands it."),
+    (
+        "verify-ca",
+        "encrypt, check certificate",
+        "Always encrypt, and check that a trusted authority signed the server's certificate.",
+    ),
+    (
+        "verify-full",
+        "encrypt, check certificate and host",
+        "Always encrypt, check the server's certificate and that it names this host.",
+    ),
+)
+_FIELD_KEYS = frozenset({"host", "port", "dbname", "user", "password", "sslmode", "service"})
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.,:/@+-]+")
+_ERROR_STYLE = "color: #b3261e;"
+
+# Abandoned tests still running: kept alive so their late connection reaches `discard`
+# even after the dialog is gone.
+_abandoned: set[Task] = set()
+
+
+def quote_value(value: str) -> str:
+    """A conninfo value as libpq reads it: quoted, with \\ and ' escaped, unless plain."""
+    if _PLAIN_VALUE.fullmatch(value):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _close_late_connection(result: Any) -> None:
+    if isinstance(result, Backend):
+        log.debug("closing the late connection of an abandoned test")
+        result.close()
+
+
+class ConnectDialog(QDialog):
+    """Host, port, database, user, password, SSL mode and an optional libpq service.
+
+    Test Connection connects on a background thread. While a test runs, the Cancel button
+    reads "Stop Test": Cancel or Escape then only abandons the test (at once; a connection
+    that still arrives later is closed unseen) and the dialog stays open; the next Cancel
+    closes the dialog. Closing the window or pressing Connect abandons a running test too.
+
+    With a Service given, the service file decides what the fields leave open: an empty
+    Host, the port 5432 (with no Host) and the SSL mode "prefer" are left out of the
+    conninfo. Typing a service clears a Host still at its untouched default, "localhost".
+    An empty password is left out, so ~/.pgpass and the service file still supply one.
+    """
+
+    def __init__(
+        self, parent: QWidget | None = None, initial: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Connect to Server")
+        self.setMinimumWidth(460)
+        self._task: Task | None = None
+        # Keys of `initial` the dialog has no field for (sslrootcert, options, ...): kept.
+        self._extra: dict[str, str] = {}
+
+        self._host = QLineEdit(DEFAULT_HOST)
+        self._port = QSpinBox()
+        self._port.setRange(1, 65535)
+        self._port.setValue(DEFAULT_PORT)
+        self._port.setMinimumWidth(100)
+        self._port.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self._dbname = QLineEdit()
+        self._dbname.setPlaceholderText("e.g. postdesk")
+        self._user = QLineEdit()
+        self._user.setPlaceholderText(f"empty: {_login_name()}")
+        self._password = QLineEdit()
+        self._password.setEchoMode(QLineEdit.EchoMode.Password)
+        self._password.setPlaceholderText("empty: from ~/.pgpass, or none")
+        self._sslmode = QComboBox()
+        for value, short, description in SSL_MODES:
+            self._sslmode.addItem(f"{value} — {short}", value)
+            self._sslmode.setItemData(
+                self._sslmode.count() - 1, description, Qt.ItemDataRole.ToolTipRole
+            )
+        self._service = QLineEdit()
+        self._service.setPlaceholderText("optional: a name from pg_service.conf")
+        self._host_placeholder()
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # (label, field, accessible name, description); the object name is the libpq key.
+        rows: tuple[tuple[str, QWidget, str, str, str], ...] = (
+            ("&Host:", self._host, "host", "Host", "Name or address of the PostgreSQL server."),
+            ("&Port:", self._port, "port", "Port", "TCP port the server listens on; usually 5432."),
+            ("&Database:", self._dbname, "dbname", "Database", "Name of the database."),
+            ("&User:", self._user, "user", "User", "User name; empty means your login name."),
+            ("Pass&word:", self._password, "password", "Password", "Never saved by Postdesk."),
+            ("&SSL mode:", self._sslmode, "sslmode", "SSL mode", "Whether to encrypt."),
+            ("Ser&vice:", self._service, "service", "Service", "A service from pg_service.conf."),
+        )
+        for text, field, key, name, description in rows:
+            label = QLabel(text)
+            label.setBuddy(field)
+            field.setObjectName(key)
+            field.setAccessibleName(name)
+            field.setAccessibleDescription(description)
+            field.setToolTip(description)
+            form.addRow(label, field)
+        self._sslmode_tooltip()
+
+        # The status label's accessible name is its text, so screen readers hear changes.
+        self._status_icon = QLabel()
+        self._status_icon.setFixedSize(20, 20)
+        self._status = QLabel()
+        self._status.setObjectName("status")
+        self._status.setWordWrap(True)
+        self._status.setAccessibleDescription("Result of Test Connection")
+        self._status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._status.setMinimumHeight(self._status.fontMetrics().lineSpacing() * 2)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self._status_icon, 0, Qt.AlignmentFlag.AlignTop)
+        status_row.addWidget(self._status, 1)
+
+        self._buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self._connect_button = self._buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self._connect_button.setText("&Connect")
+        self._connect_button.setAccessibleName("Connect")
+        self._connect_button.setDefault(True)
+        self._cancel_button = self._buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self._test_button = QPushButton("&Test Connection")
+        self._test_button.setObjectName("test")
+        self._test_button.setAccessibleName("Test Connection")
+        self._test_button.setAutoDefault(False)
+        self._buttons.accepted.connect(self.accept)
+        self._buttons.rejected.connect(self.reject)
+        self._test_button.clicked.connect(self._start_test)
+
+        layout = self._layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addSpacing(4)
+        layout.addLayout(status_row)
+        button_row = QHBoxLayout()
+        button_row.addWidget(self._test_button)
+        button_row.addStretch(1)
+        button_row.addWidget(self._buttons)
+        layout.addLayout(button_row)
+
+        order: list[QWidget] = [
+            self._host, self._port, self._dbname, self._user, self._password,
+            self._sslmode, self._service, self._test_button, self._connect_button,
+            self._cancel_button,
+        ]  # fmt: skip
+        for before, after in pairwise(order):
+            QWidget.setTabOrder(before, after)
+
+        if initial:
+            self._prefill(initial)
+        for edit in (self._host, self._dbname, self._user, self._password, self._service):
+            edit.textChanged.connect(self._fields_changed)
+        self._port.valueChanged.connect(self._fields_changed)
+        self._sslmode.currentIndexChanged.connect(self._fields_changed)
+        self._sslmode.currentIndexChanged.connect(self._sslmode_tooltip)
+        self._service.textEdited.connect(self._service_edited)
+        self._fields_changed()
+
+    # -- the address ---------------------------------------------------------------------
+    def conninfo(self) -> str:
+        """The fields as a libpq key=value string. It may hold the password: never log it."""
+        return " ".join(f"{key}={quote_value(value)}" for key, value in self._params().items())
+
+    def url(self) -> DatabaseUrl:
+        return DatabaseUrl("postgresql", self.conninfo())
+
+    def _params(self) -> dict[str, str]:
+        service = self._service.text().strip()
+        host = self._host.text().strip()
+        port = self._port.value()
+        sslmode = str(self._sslmode.currentData())
+        params: dict[str, str] = {}
+        if service:
+            params["service"] = service
+        if host:
+            params["host"] = host
+        if not service or host or port != DEFAULT_PORT:
+            params["port"] = str(port)
+        for key, edit in (("dbname", self._dbname), ("user", self._user)):
+            if edit.text().strip():
+                params[key] = edit.text().strip()
+        if self._password.text():
+            params["password"] = self._password.text()
+        if not service or sslmode != DEFAULT_SSLMODE:
+            params["sslmode"] = sslmode
+        params.update(self._extra)
+        return params
+
+    def _prefill(self, initial: Mapping[str, str]) -> None:
+        # A recent address without a host meant libpq's default (the local socket): keep it so.
+        self._host.setText(initial.get("host", ""))
+        port = initial.get("port", "")
+        if port.isdigit() and 1 <= int(port) <= 65535:
+            self._port.setValue(int(port))
+        self._dbname.setText(initial.get("dbname", ""))
+        self._user.setText(initial.get("user", ""))
+        self._service.setText(initial.get("service", ""))
+        index = self._sslmode.findData(initial.get("sslmode", DEFAULT_SSLMODE))
+        self._sslmode.setCurrentIndex(max(index, 0))
+        self._extra = {k: v for k, v in initial.items() if k not in _FIELD_KEYS}
+        self._host_placeholder()
+
+    # -- field reactions -----------------------------------------------------------------
+    @Slot()
+    def _fields_changed(self) -> None:
+        enough = bool(self._dbname.text().strip() or self._service.text().strip())
+        self._connect_button.setEnabled(enough)
+        if self._task is None:
+            self._show_status("", "")
+
+    @Slot(str)
+    def _service_edited(self, text: str) -> None:
+        if text.strip() and self._host.text() == DEFAULT_HOST and not self._host.isModified():
+            self._host.setText("")
+        elif not text.strip() and not self._host.text() and not self._host.isModified():
+            self._host.setText(DEFAULT_HOST)
+        self._host_placeholder()
+
+    def _host_placeholder(self) -> None:
+        from_service = bool(self._service.text().strip())
+        self._host.setPlaceholderText(
+            "empty: from the service" if from_service else "empty: the local socket"
+        )
+
+    @Slot()
+    def _sslmode_tooltip(self) -> None:
+        description = self._sslmode.currentData(Qt.ItemDataRole.ToolTipRole)
+        self._sslmode.setToolTip(str(description))
+
+    # -- Test Connection -----------------------------------------------------------------
+    @property
+    def testing(self) -> bool:
+        """Whether a Test Connection is running (and not abandoned)."""
+        return self._task is not None
+
+    @Slot()
+    def _start_test(self) -> None:
+        if self._task is not None:
+            return
+        url = self.url()
+        log.info("testing the connection to %s", url.display())
+        task = Task(lambda: connect(url), _close_late_connection)
+        task.done.connect(self._test_succeeded)
+        task.failed.connect(self._test_failed)
+        self._task = task
+        self._set_testing(True)
+        self._show_status(f"Connecting to {self._where()}…", "busy")
+        task.start()
+
+    @Slot(object)
+    def _test_succeeded(self, backend: Backend) -> None:
+        self._task = None
+        self._set_testing(False)
+        try:
+            version = backend.server_version()
+        finally:
+            backend.close()
+        self._show_status(f"Connected: {version}", "ok")
+
+    @Slot(object)
+    def _test_failed(self, error: StoreError) -> None:
+        self._task = None
+        self._set_testing(False)
+        self._show_status(str(error), "error")
+
+    def _abandon_test(self) -> bool:
+        """Stop waiting for a running test; False when none runs."""
+        task = self._task
+        if task is None:
+            return False
+        task.cancel()
+        _abandoned.difference_update([t for t in _abandoned if not t.running])
+        _abandoned.add(task)
+        self._task = None
+        self._set_testing(False)
+        self._show_status("Test stopped.", "")
+        return True
+
+    def _set_testing(self, testing: bool) -> None:
+        self._test_button.setEnabled(not testing)
+        self._cancel_button.setText("Stop Test" if testing else "Cancel")
+        self._cancel_button.setAccessibleName("Stop Test" if testing else "Cancel")
+
+    def _where(self) -> str:
+        host = self._host.text().strip()
+        service = self._service.text().strip()
+        if service and not host:
+            return f"service {service}"
+        return f"{host or DEFAULT_HOST}:{self._port.value()}"
+
+    def _show_status(self, text: str, kind: str) -> None:
+        """kind: "" (plain), "busy", "ok" or "error"."""
+        self._status.setText(text)
+        self._status.setStyleSheet(_ERROR_STYLE if kind == "error" else "")
+        icons = {
+            "ok": QStyle.StandardPixmap.SP_DialogApplyButton,
+            "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
+            "busy": QStyle.StandardPixmap.SP_BrowserReload,
+        }
+        if kind in icons:
+            self._status_icon.setPixmap(self.style().standardIcon(icons[kind]).pixmap(16, 16))
+        else:
+            self._status_icon.clear()
+        # A long message wraps onto more lines: grow rather than squeeze the form, once the
+        # layout has taken in the new text.
+        QTimer.singleShot(0, self, self._fit_height)
+
+    @Slot()
+    def _fit_height(self) -> None:
+        needed = self._layout.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
+
+    # -- closing -------------------------------------------------------------------------
+    def reject(self) -> None:
+        """While a test runs, Cancel/Escape stops the test and keeps the dialog open."""
+        if self._abandon_test():
+            return
+        super().reject()
+
+    def accept(self) -> None:
+        self._abandon_test()
+        super().accept()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._abandon_test()
+        super().closeEvent(event)
+
+
+def _login_name() -> str:
+    """The user name libpq uses when none is given."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "your login name"

@@ -1,0 +1,92 @@
+"""The form for one post: title, author, date and content."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
+
+from desktop.store.records import Post, User
+from desktop.ui.forms.base import RecordForm
+from desktop.ui.models import local_time
+
+
+class PostForm(RecordForm):
+    kind = "post"
+    choose_author_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.author_id: int | None = None
+        self._loaded_author: int | None = None
+        self._loaded_author_name = ""
+        title = QLineEdit()
+        title.setPlaceholderText("A title for the post")
+        self.add_field("title", "&Title:", title)
+
+        self.author_name = QLabel()
+        self.author_button = QPushButton("Change &Author…")
+        self.author_button.setAccessibleName("Change the post's author")
+        self.author_button.clicked.connect(self.choose_author_requested)
+        author_row = QHBoxLayout()
+        author_row.addWidget(self.author_name, 1)
+        author_row.addWidget(self.author_button)
+        author_caption = QLabel("Author:")
+        author_caption.setBuddy(self.author_button)
+        self.author_name.setAccessibleName("Post author")
+        self.fields.addRow(author_caption, author_row)
+
+        self.created = QLabel()
+        self.created.setAccessibleName("Post created")
+        self.fields.addRow("Created:", self.created)
+
+        content = QPlainTextEdit()
+        content.setPlaceholderText("What is the post about?")
+        self.add_field("content", "C&ontent:", content)
+        self.save_button.setText("Save Post")
+        self.delete_button.setText("Delete Post")
+        self.finish_layout()
+        self.clear()
+
+    def show_post(self, post: Post | None, author: User | None) -> None:
+        if post is None:
+            self.set_author(None)
+            self._loaded_author = None
+            self.created.clear()
+            self.clear()
+            return
+        self._loaded_author = post.user_id
+        self.set_author(author, post.user_id)
+        self._loaded_author_name = self.author_name.text()
+        self.created.setText(local_time(post.created_at))
+        self.load(post, {"title": post.title, "content": post.content})
+
+    def start_new_post(self, author: User) -> None:
+        self._loaded_author = author.id
+        self.set_author(author)
+        self._loaded_author_name = author.name
+        self.created.setText("—")
+        self.start_new({"title": "", "content": ""})
+
+    def set_author(self, author: User | None, author_id: int | None = None) -> None:
+        self.author_id = author.id if author else author_id
+        self.author_name.setText(author.name if author else "")
+        self._changed()
+
+    def is_dirty(self) -> bool:
+        return super().is_dirty() or (self.active and self.author_id != self._loaded_author)
+
+    def revert(self) -> None:
+        self.author_id = self._loaded_author
+        self.author_name.setText(self._loaded_author_name)
+        super().revert()
+
+    def focus_chain(self) -> list[QWidget]:
+        title, content, *buttons = super().focus_chain()
+        return [title, self.author_button, content, *buttons]
+
+    def describe(self) -> str:
+        return "the new post" if self.is_new else f"the post “{self._loaded.get('title', '')}”"
+
+    def _update_state(self) -> None:
+        super()._update_state()
+        self.set_control_enabled(self.author_button, self.active and not self._saving)

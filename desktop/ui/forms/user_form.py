@@ -1,0 +1,34 @@
+"""The form for one user: name and email."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLineEdit, QWidget
+
+from desktop.store.records import User
+from desktop.ui.forms.base import RecordForm
+
+
+class UserForm(RecordForm):
+    kind = "user"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        name = QLineEdit()
+        name.setPlaceholderText("Ada Lovelace")
+        email = QLineEdit()
+        email.setPlaceholderText("ada@example.com")
+        self.add_field("name", "&Name:", name)
+        self.add_field("email", "E&mail:", email)
+        self.save_button.setText("Save User")
+        self.delete_button.setText("Delete User")
+        self.finish_layout()
+        self.clear()
+
+    def show_user(self, user: User | None) -> None:
+        if user is None:
+            self.clear()
+        else:
+            self.load(user, {"name": user.name, "email": user.email})
+
+    def describe(self) -> str:
+        return "the new user" if self.is_new else f"the user “{self._loaded.get('name', '')}”"

@@ -1,0 +1,72 @@
+"""Every question the app asks the person, in one place (tests answer them instead)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+SQLITE_FILTER = "SQLite databases (*.sqlite3 *.sqlite *.db);;All files (*)"
+
+
+class Choice(Enum):
+    SAVE = "save"
+    DISCARD = "discard"
+    CANCEL = "cancel"
+
+
+def ask_save_changes(parent: QWidget | None, what: str) -> Choice:
+    """Save / Discard / Cancel for unsaved edits of `what` ("the post “Hello”")."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Unsaved Changes")
+    box.setText(f"Do you want to save the changes to {what}?")
+    box.setInformativeText("Your changes will be lost if you don't save them.")
+    box.setStandardButtons(
+        QMessageBox.StandardButton.Save
+        | QMessageBox.StandardButton.Discard
+        | QMessageBox.StandardButton.Cancel
+    )
+    box.setDefaultButton(QMessageBox.StandardButton.Save)
+    answer = box.exec()
+    if answer == QMessageBox.StandardButton.Save:
+        return Choice.SAVE
+    if answer == QMessageBox.StandardButton.Discard:
+        return Choice.DISCARD
+    return Choice.CANCEL
+
+
+def confirm_delete(parent: QWidget | None, question: str) -> bool:
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Delete")
+    box.setText(question)
+    box.setInformativeText("This cannot be undone.")
+    delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is delete
+
+
+def show_error(parent: QWidget | None, title: str, message: str) -> None:
+    QMessageBox.warning(parent, title, message)
+
+
+def choose_new_database_file(parent: QWidget | None, folder: str) -> Path | None:
+    path, _filter = QFileDialog.getSaveFileName(
+        parent,
+        "New Local Database",
+        folder,
+        SQLITE_FILTER,
+        options=QFileDialog.Option.DontConfirmOverwrite,
+    )
+    return Path(path) if path else None
+
+
+def choose_existing_database_file(parent: QWidget | None, folder: str) -> Path | None:
+    path, _filter = QFileDialog.getOpenFileName(
+        parent, "Open Local Database", folder, SQLITE_FILTER
+    )
+    return Path(path) if path else None

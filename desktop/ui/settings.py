@@ -1,0 +1,62 @@
+"""What the app remembers between launches (QSettings): window layout, the last database
+and the recent ones. Addresses are stored without passwords."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from desktop.store.urls import DatabaseUrl
+
+MAX_RECENT = 8
+
+
+def _encode(url: DatabaseUrl) -> str:
+    return f"{url.dialect}|{url.redacted()}"
+
+
+def _decode(text: object) -> DatabaseUrl | None:
+    if not isinstance(text, str) or "|" not in text:
+        return None
+    dialect, target = text.split("|", 1)
+    if dialect == "sqlite":
+        return DatabaseUrl("sqlite", target)
+    if dialect == "postgresql":
+        return DatabaseUrl("postgresql", target)
+    return None
+
+
+class Settings:
+    def __init__(self, store: QSettings | None = None) -> None:
+        self.store = store or QSettings()
+
+    def last_database(self) -> DatabaseUrl | None:
+        return _decode(self.store.value("database/last"))
+
+    def remember_database(self, url: DatabaseUrl) -> None:
+        """Make `url` the last database and the first of the recent ones."""
+        encoded = _encode(url)
+        self.store.setValue("database/last", encoded)
+        recent = [entry for entry in self._recent_encoded() if entry != encoded]
+        self.store.setValue("database/recent", [encoded, *recent][:MAX_RECENT])
+        self.store.sync()
+
+    def recent(self) -> list[DatabaseUrl]:
+        decoded = (_decode(entry) for entry in self._recent_encoded())
+        return [url for url in decoded if url is not None]
+
+    def clear_recent(self) -> None:
+        self.store.remove("database/recent")
+        self.store.sync()
+
+    def _recent_encoded(self) -> list[str]:
+        value = self.store.value("database/recent", [])
+        if isinstance(value, str):  # QSettings gives a lone entry back as a string
+            return [value]
+        return [str(entry) for entry in value] if isinstance(value, list) else []
+
+    def bytes_value(self, key: str) -> QByteArray | None:
+        value = self.store.value(key)
+        return value if isinstance(value, QByteArray) else None
+
+    def set_value(self, key: str, value: object) -> None:
+        self.store.setValue(key, value)

@@ -1,0 +1,120 @@
+"""Opening another database while the current one stays usable: connect and migrate on a
+short-lived thread with a progress dialog, then hand the new connection to the worker.
+If anything fails, or the person cancels, the database they had stays open."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from desktop.store.backend import Backend
+from desktop.store.connection import open_database
+from desktop.store.errors import StoreError
+from desktop.store.migrations import Migration, MigrationRunner
+from desktop.store.urls import DatabaseUrl
+from desktop.ui.background import Task
+from desktop.ui.worker import Worker
+
+PROGRESS_DELAY_MS = 400
+
+
+@dataclass(frozen=True)
+class Opened:
+    url: DatabaseUrl
+    backend: Backend
+    version: str | None
+    applied: list[str]
+    engine: str
+
+
+def _open(url: DatabaseUrl, create: bool, report: Callable[[str], None]) -> Opened:
+    def progress(migration: Migration, index: int, total: int) -> None:
+        report(f"Checking the schema: migration {migration.version} ({index} of {total})…")
+
+    report(f"Opening {url.display()}…")
+    backend = open_database(url, create=create, migrate=False)
+    try:
+        runner = MigrationRunner(backend)
+        applied = [migration.version for migration in runner.migrate(progress)]
+        version = runner.status().current_version
+    except BaseException:
+        backend.close()
+        raise
+    return Opened(url, backend, version, applied, backend.server_version())
+
+
+class DatabaseSwitcher(QObject):
+    """Opens one database at a time; `opened` fires once the worker is using it."""
+
+    opened = Signal(object)  # Opened
+    failed = Signal(object, object)  # DatabaseUrl, StoreError
+
+    def __init__(self, window: QWidget, worker: Worker) -> None:
+        super().__init__(window)
+        self.window = window
+        self.worker = worker
+        self.task: Task | None = None
+        self.dialog: QProgressDialog | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self.task is not None
+
+    def open(self, url: DatabaseUrl, *, create: bool = False) -> None:
+        if self.task is not None:
+            self.task.cancel()
+        task: Task = Task(
+            lambda: _open(url, create, task.report), discard=lambda opened: opened.backend.close()
+        )
+        self.task = task
+        self.dialog = self._progress_dialog(url, task)
+        task.progress.connect(self.dialog.setLabelText)
+        task.done.connect(lambda opened: self._done(task, opened))
+        task.failed.connect(lambda error: self._failed(task, url, error))
+        task.start()
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self._finish(self.task)
+
+    def _progress_dialog(self, url: DatabaseUrl, task: Task) -> QProgressDialog:
+        dialog = QProgressDialog(f"Opening {url.display()}…", "Cancel", 0, 0, self.window)
+        dialog.setWindowTitle("Opening Database")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(PROGRESS_DELAY_MS)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.canceled.connect(lambda: self._cancelled(task))
+        dialog.setValue(0)
+        return dialog
+
+    def _cancelled(self, task: Task) -> None:
+        if task is self.task:
+            task.cancel()
+            self._finish(task)
+
+    def _done(self, task: Task, opened: Opened) -> None:
+        if task is not self.task:
+            opened.backend.close()
+            return
+        self._finish(task)
+        self.worker.set_backend(opened.backend, lambda _backend: self.opened.emit(opened))
+
+    def _failed(self, task: Task, url: DatabaseUrl, error: StoreError) -> None:
+        if task is not self.task:
+            return
+        self._finish(task)
+        self.failed.emit(url, error)
+
+    def _finish(self, task: Task) -> None:
+        if task is self.task:
+            self.task = None
+        if self.dialog is not None:
+            self.dialog.reset()
+            self.dialog.hide()
+            self.dialog.deleteLater()
+            self.dialog = None

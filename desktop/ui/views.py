@@ -1,0 +1,148 @@
+"""The list panes: a heading with the count, a filter box answered by the database, and a
+table with fixed row heights that says what to do when it is empty."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.ui.models import PagedModel
+
+FILTER_DELAY_MS = 250
+
+
+class RecordTable(QTableView):
+    """A table of one model's rows; paints the model's empty-state text when it has none."""
+
+    def __init__(self, model: PagedModel[Any], name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.paged_model = model
+        self.setAccessibleName(name)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside it
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setShowGrid(False)
+        self.setAlternatingRowColors(True)
+        rows = self.verticalHeader()
+        rows.setVisible(False)
+        # Fixed heights: the view never measures rows, however many there are.
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        columns = self.horizontalHeader()
+        columns.setStretchLastSection(True)
+        columns.setHighlightSections(False)
+        model.modelReset.connect(self.viewport().update)
+        model.loading_changed.connect(lambda _loading: self.viewport().update())
+
+    def reset(self) -> None:
+        super().reset()
+        # After a reset Qt makes the first row current as soon as the table gets the focus
+        # from the keyboard (Tab, Go ▸ Posts) or because the focused button was disabled.
+        # The current row is the record the form shows, so that opened a record nobody chose
+        # (or asked about unsaved edits). Nothing is current until the person picks a row.
+        self.setCurrentIndex(QModelIndex())
+
+    def moveCursor(
+        self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+    ) -> QModelIndex:
+        # One record a row: Home and End go to the first and last row, as in a list.
+        action = QAbstractItemView.CursorAction
+        if cursorAction in (action.MoveHome, action.MoveEnd):
+            modifiers |= Qt.KeyboardModifier.ControlModifier
+        return super().moveCursor(cursorAction, modifiers)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        model = self.paged_model
+        if model.rowCount() or model.loading:
+            return
+        text = model.empty_text()
+        if not text:
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().placeholderText().color())
+        area = self.viewport().rect().adjusted(12, 12, -12, -12)
+        flags = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+        painter.drawText(area, int(flags), text)
+        painter.end()
+
+    def current_row(self) -> int:
+        index = self.currentIndex()
+        return index.row() if index.isValid() else -1
+
+    def select_row(self, row: int) -> None:
+        if 0 <= row < self.model().rowCount():
+            self.setCurrentIndex(self.model().index(row, 0))
+            self.scrollTo(self.model().index(row, 0))
+        else:
+            self.clearSelection()
+            self.setCurrentIndex(QModelIndex())
+
+
+class ListPane(QWidget):
+    """Heading (with the count), optional filter box and the table."""
+
+    filter_changed = Signal(str)
+
+    def __init__(
+        self,
+        title: str,
+        model: PagedModel[Any],
+        *,
+        filter_placeholder: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._title = title
+        self.heading = QLabel(title)
+        self.heading.setObjectName("paneHeading")
+        font = self.heading.font()
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.table = RecordTable(model, title)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.heading)
+        self.filter: QLineEdit | None = None
+        if filter_placeholder is not None:
+            self.filter = QLineEdit()
+            self.filter.setPlaceholderText(filter_placeholder)
+            self.filter.setAccessibleName(f"Filter {title.lower()}")
+            self.filter.setClearButtonEnabled(True)
+            self._delay = QTimer(self)
+            self._delay.setSingleShot(True)
+            self._delay.setInterval(FILTER_DELAY_MS)
+            self._delay.timeout.connect(self._emit_filter)
+            self.filter.textChanged.connect(lambda _text: self._delay.start())
+            self.filter.returnPressed.connect(self._emit_filter)
+            layout.addWidget(self.filter)
+        layout.addWidget(self.table, 1)
+        model.total_changed.connect(self._show_total)
+        self.heading.setBuddy(self.table)
+
+    def set_title(self, title: str) -> None:
+        self._title = title
+        self._show_total(self.table.paged_model.total)
+
+    def _show_total(self, total: int | None) -> None:
+        shown = "" if total is None or total < 0 else f" ({total:,})"
+        self.heading.setText(f"{self._title}{shown}")
+
+    def _emit_filter(self) -> None:
+        self._delay.stop()
+        assert self.filter is not None
+        self.filter_changed.emit(self.filter.text())

@@ -1,0 +1,342 @@
+"""Posts through the Repository: CRUD, validation, authors, deletes, newest-first paging."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from desktop.store.errors import HasChildrenError, NotFoundError, StoreError, ValidationError
+from desktop.store.records import DeleteReport, Post, PostCursor
+from tests.support.dbtools import all_pages, assert_recent_utc, refuse_deletes, run
+
+
+@pytest.fixture
+def ann(repo):
+    return repo.create_user("Ann", "ann@example.com")
+
+
+def insert_post_at(backend, user_id: int, title: str, when: datetime) -> int:
+    """A post with a chosen created_at, written with SQL as another program might."""
+    rows = run(
+        backend,
+        "INSERT INTO posts (user_id, title, content, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        (user_id, title, "text", backend.time_to_db(when)),
+    )
+    return int(rows[0][0])
+
+
+# -- create, read, update ----------------------------------------------------------------------
+
+
+def test_create_and_get_a_post(repo, ann):
+    content = "  First line\n\n  indented second line  \n"
+
+    post = repo.create_post(ann.id, "  Hello  ", content)
+
+    assert isinstance(post, Post)
+    assert (post.user_id, post.title, post.comment_count) == (ann.id, "Hello", 0)
+    assert post.content == content  # kept exactly as written
+    assert_recent_utc(post.created_at)
+    assert repo.get_post(post.id) == post
+    assert repo.get_user(ann.id).post_count == 1
+    assert repo.count_posts(ann.id) == 1
+
+
+def test_update_a_post(repo, ann):
+    post = repo.create_post(ann.id, "Draft", "text")
+
+    updated = repo.update_post(post.id, "Final ", "new text")
+
+    assert (updated.id, updated.user_id, updated.title, updated.content) == (
+        post.id,
+        ann.id,
+        "Final",
+        "new text",
+    )
+    assert updated.created_at == post.created_at
+    assert repo.get_post(post.id) == updated
+
+
+def test_move_a_post_to_another_author(repo, ann):
+    bob = repo.create_user("Bob", "bob@example.com")
+    post = repo.create_post(ann.id, "Hello", "text")
+
+    moved = repo.update_post(post.id, "Hello", "text", user_id=bob.id)
+
+    assert moved.user_id == bob.id
+    assert repo.count_posts(ann.id) == 0
+    assert [p.id for p in repo.list_posts(bob.id).items] == [post.id]
+
+
+def test_a_post_needs_an_existing_author(repo, ann):
+    with pytest.raises(ValidationError) as refused:
+        repo.create_post(999, "Hello", "text")
+    assert refused.value.errors == {
+        "user_id": "The author (user #999) does not exist; choose another."
+    }
+    assert repo.table_counts()["posts"] == 0
+
+    post = repo.create_post(ann.id, "Hello", "text")
+    with pytest.raises(ValidationError) as refused:
+        repo.update_post(post.id, "Hello", "text", user_id=999)
+    assert set(refused.value.errors) == {"user_id"}
+    assert repo.get_post(post.id) == post
+
+
+BAD_POSTS = {
+    "empty title": ("", "text", {"title": "The title cannot be empty."}),
+    "blank title": ("  \t ", "text", {"title": "The title cannot be empty."}),
+    "empty content": ("Hello", "", {"content": "The content cannot be empty."}),
+    "blank content": ("Hello", " \n\t ", {"content": "The content cannot be empty."}),
+    "both": (
+        " ",
+        "",
+        {"title": "The title cannot be empty.", "content": "The content cannot be empty."},
+    ),
+    "NUL in title": (
+        "He\x00llo",
+        "text",
+        {"title": "The title contains a NUL character, which cannot be stored."},
+    ),
+    "NUL in content": (
+        "Hello",
+        "te\x00xt",
+        {"content": "The content contains a NUL character, which cannot be stored."},
+    ),
+    "long title": (
+        "t" * 301,
+        "text",
+        {"title": "The title is 301 characters long; the limit is 300."},
+    ),
+}
+
+
+@pytest.mark.parametrize("title, content, errors", BAD_POSTS.values(), ids=BAD_POSTS.keys())
+def test_bad_posts_are_refused(repo, ann, title, content, errors):
+    with pytest.raises(ValidationError) as refused:
+        repo.create_post(ann.id, title, content)
+    assert refused.value.errors == errors
+
+    post = repo.create_post(ann.id, "Hello", "text")
+    with pytest.raises(ValidationError) as refused:
+        repo.update_post(post.id, title, content)
+    assert refused.value.errors == errors
+    assert repo.get_post(post.id) == post
+    assert repo.count_posts(ann.id) == 1
+
+
+def test_long_content_and_unicode_are_kept(repo, ann):
+    content = "Zoë says “hi” 👋\n" * 5000
+    post = repo.create_post(ann.id, "t" * 300, content)
+    assert repo.get_post(post.id).content == content
+
+
+# -- not found and deletes ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda repo: repo.get_post(999),
+        lambda repo: repo.update_post(999, "Hello", "text"),
+        lambda repo: repo.delete_post(999),
+        lambda repo: repo.delete_post(999, cascade=True),
+        lambda repo: repo.post_delete_report(999),
+    ],
+    ids=["get", "update", "delete", "delete cascade", "delete report"],
+)
+def test_a_missing_post_is_not_found(repo, call):
+    with pytest.raises(NotFoundError) as missing:
+        call(repo)
+    assert (missing.value.kind, missing.value.record_id) == ("post", 999)
+    assert "post #999" in str(missing.value)
+
+
+def test_delete_a_post_without_comments(repo, ann):
+    post = repo.create_post(ann.id, "Hello", "text")
+    assert repo.post_delete_report(post.id) == DeleteReport(posts=0, comments=0)
+    assert repo.delete_post(post.id) == DeleteReport(posts=0, comments=0)
+    with pytest.raises(NotFoundError):
+        repo.get_post(post.id)
+    assert repo.get_user(ann.id).post_count == 0
+
+
+def test_delete_refuses_a_post_with_comments(repo, ann):
+    post = repo.create_post(ann.id, "Hello", "text")
+    other = repo.create_post(ann.id, "Other", "text")
+    for body in ("a", "b"):
+        repo.create_comment(post.id, body)
+    repo.create_comment(other.id, "c")
+    before = repo.table_counts()
+
+    with pytest.raises(HasChildrenError) as refused:
+        repo.delete_post(post.id)
+
+    assert (refused.value.posts, refused.value.comments) == (0, 2)
+    assert str(refused.value) == "The post “Hello” has 2 comments; they would be deleted too."
+    assert repo.table_counts() == before
+    assert repo.post_delete_report(post.id) == DeleteReport(posts=0, comments=2)
+
+    assert repo.delete_post(post.id, cascade=True) == DeleteReport(posts=0, comments=2)
+    assert repo.table_counts() == {"users": 1, "posts": 1, "comments": 1}
+    assert repo.get_post(other.id).comment_count == 1
+
+
+def test_a_cascade_that_fails_at_the_last_step_deletes_no_comment(backend, repo, ann):
+    post = repo.create_post(ann.id, "Hello", "text")
+    for body in ("a", "b"):
+        repo.create_comment(post.id, body)
+    refuse_deletes(backend, "posts")
+
+    with pytest.raises(StoreError, match="posts are kept"):
+        repo.delete_post(post.id, cascade=True)
+
+    assert repo.count_comments(post.id) == 2
+    assert repo.get_post(post.id).comment_count == 2
+
+
+def test_one_comment_is_singular(repo, ann):
+    post = repo.create_post(ann.id, "Hello", "text")
+    repo.create_comment(post.id, "a")
+    with pytest.raises(HasChildrenError, match="has 1 comment;"):
+        repo.delete_post(post.id)
+
+
+# -- lists ---------------------------------------------------------------------------------------
+
+T0 = datetime(2024, 3, 1, 12, 0, 0, 123000, tzinfo=UTC)
+
+
+def test_posts_page_newest_first_with_equal_times_by_id(backend, repo, ann):
+    minutes = [0, 5, 5, 5, 9, 9, 12]  # three and two posts share a created_at
+    ids = [
+        insert_post_at(backend, ann.id, f"P{n}", T0 + timedelta(minutes=m))
+        for n, m in enumerate(minutes)
+    ]
+    bob = repo.create_user("Bob", "bob@example.com")
+    insert_post_at(backend, bob.id, "Bob's", T0 + timedelta(minutes=7))
+    expected = [post_id for _, post_id in sorted(zip(minutes, ids, strict=True), reverse=True)]
+
+    items, sizes = all_pages(lambda **kw: repo.list_posts(ann.id, **kw), limit=3)
+
+    assert sizes == [3, 3, 1]
+    assert [p.id for p in items] == expected
+    assert {p.user_id for p in items} == {ann.id}
+    for post in items:
+        assert post.created_at is not None
+        assert post.created_at.tzinfo is not None
+    assert items[0].created_at == T0 + timedelta(minutes=12)
+    first = repo.list_posts(ann.id, limit=3)
+    assert first.after == PostCursor(items[2].created_at, items[2].id)
+
+
+@pytest.mark.parametrize("limit, sizes", [(1, [1] * 4), (2, [2, 2]), (4, [4]), (10, [4])])
+def test_posts_with_one_shared_time_page_by_id(backend, repo, ann, limit, sizes):
+    ids = [insert_post_at(backend, ann.id, f"P{n}", T0) for n in range(4)]
+    items, seen = all_pages(lambda **kw: repo.list_posts(ann.id, **kw), limit=limit)
+    assert seen == sizes
+    assert [p.id for p in items] == sorted(ids, reverse=True)
+
+
+def test_posts_made_by_the_app_list_newest_first(repo, ann):
+    made = [repo.create_post(ann.id, f"P{n}", "text") for n in range(5)]
+    items, _ = all_pages(lambda **kw: repo.list_posts(ann.id, **kw), limit=2)
+    assert [p.id for p in items] == [
+        p.id for p in sorted(made, key=lambda p: (p.created_at, p.id), reverse=True)
+    ]
+
+
+def test_posts_list_their_comment_counts(repo, ann):
+    post = repo.create_post(ann.id, "Hello", "text")
+    for body in ("a", "b", "c"):
+        repo.create_comment(post.id, body)
+    assert [p.comment_count for p in repo.list_posts(ann.id).items] == [3]
+
+
+TITLES = ["Hello World", "hello again", "50% off", "snake_case", "snakeXcase", "C:\\path"]
+
+
+@pytest.mark.parametrize(
+    "text, titles",
+    [
+        ("hello", {"Hello World", "hello again"}),
+        ("WORLD", {"Hello World"}),
+        ("%", {"50% off"}),
+        ("_", {"snake_case"}),
+        ("e_c", {"snake_case"}),
+        ("\\", {"C:\\path"}),
+        (" again ", {"hello again"}),
+        ("missing", set()),
+        ("", set(TITLES)),
+    ],
+)
+def test_filter_posts_by_title(repo, ann, text, titles):
+    for title in TITLES:
+        repo.create_post(ann.id, title, "hello % _ content never matches")
+    bob = repo.create_user("Bob", "bob@example.com")
+    repo.create_post(bob.id, "Hello from Bob", "text")
+
+    items, _ = all_pages(lambda **kw: repo.list_posts(ann.id, text, **kw), limit=2)
+
+    assert {p.title for p in items} == titles
+    assert len(items) == len(titles)
+    assert repo.count_posts(ann.id, text) == len(titles)
+
+
+def test_posts_of_a_user_without_posts(repo, ann):
+    page = repo.list_posts(ann.id)
+    assert (page.items, page.after) == ([], None)
+    assert repo.list_posts(999).items == []
+    assert repo.count_posts(999) == 0
+
+
+# Times as other programs write them: microseconds, an offset instead of Z, a space instead
+# of T. On SQLite they are stored as written; paging must still neither repeat nor skip.
+FOREIGN_TIMES = [
+    "2024-03-01T12:00:00.123456Z",
+    "2024-03-02T12:00:00.123+00:00",
+    "2024-03-03 12:00:00",
+    "2024-03-04T12:00:00.5+00:00",
+    "2024-03-05T12:00:00Z",
+]
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+def test_posts_with_times_written_by_another_program_page_once(backend, repo, ann, limit):
+    ids = []
+    for n, when in enumerate(FOREIGN_TIMES):
+        for copy in range(2):  # two posts at each of these times
+            rows = run(
+                backend,
+                "INSERT INTO posts (user_id, title, content, created_at) "
+                "VALUES (?, ?, ?, ?) RETURNING id",
+                (ann.id, f"P{n}.{copy}", "text", when),
+            )
+            ids.append(int(rows[0][0]))
+
+    items, _ = all_pages(lambda **kw: repo.list_posts(ann.id, **kw), limit=limit)
+
+    assert [p.id for p in items] == sorted(ids, reverse=True)  # newest day first, then by id
+    for post in items:
+        assert post.created_at is not None
+        assert post.created_at.utcoffset() == timedelta(0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limitation: posts.created_at may be NULL (the specification allows it); "
+    "list_posts skips such posts while count_posts counts them",
+)
+def test_a_post_without_a_time_is_listed(backend, repo, ann):
+    """Another program may store a post without created_at; the app must still show it."""
+    run(
+        backend,
+        "INSERT INTO posts (user_id, title, content, created_at) VALUES (?, ?, ?, NULL)",
+        (ann.id, "Timeless", "text"),
+    )
+    repo.create_post(ann.id, "Dated", "text")
+
+    items, _ = all_pages(lambda **kw: repo.list_posts(ann.id, **kw), limit=1)
+
+    assert len(items) == repo.count_posts(ann.id) == 2
