@@ -1,0 +1,86 @@
+"""Make the README's screenshots: `python -m tests.support.screenshots [FOLDER]`.
+
+Seeds a throw-away database with the demo data, drives the real window as a person would,
+and saves PNGs of the main window and of a post being edited.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
+
+from desktop.store.connection import open_database
+from desktop.store.seeding import load_demo
+from desktop.store.urls import DatabaseUrl
+from desktop.ui.editing import Kind
+from desktop.ui.main_window import MainWindow
+from desktop.ui.settings import Settings
+from desktop.ui.worker import Worker
+
+
+def wait_until(condition: Callable[[], bool], timeout_ms: int = 10_000) -> None:
+    timer = QTimer()
+    timer.start(timeout_ms)
+    while not condition():
+        if not timer.isActive():
+            raise TimeoutError("the window did not get there in time")
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+
+
+def settle(window: MainWindow) -> None:
+    wait_until(lambda: not window.worker.busy and not window.switcher.busy)
+    for _ in range(5):
+        QCoreApplication.processEvents()
+
+
+def main(folder: Path) -> int:
+    folder.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="postdesk-shots-"))
+    url = DatabaseUrl("sqlite", str(scratch / "demo.sqlite3"))
+    with open_database(url) as backend:
+        load_demo(backend)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    settings = Settings(QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat))
+    worker = Worker()
+    window = MainWindow(worker, settings)
+    window.resize(1200, 760)
+    window.show()
+    window.open_database(url)
+    wait_until(lambda: window.url is not None)
+    settle(window)
+    window.editing.select_first(Kind.USER)
+    settle(window)
+    window.editing.select_first(Kind.POST)
+    settle(window)
+    window.grab().save(str(folder / "main-window.png"))
+
+    # A post being edited: the title changed (unsaved), then saved with an empty title.
+    form = window.forms[Kind.POST]
+    content, title = form.editor("content"), form.editor("title")
+    assert isinstance(content, QPlainTextEdit) and isinstance(title, QLineEdit)
+    content.setPlainText(
+        form.values()["content"] + "\n\nEdited: the notes now cover the loom as well."
+    )
+    title.setText("   ")
+    window.editing.save(Kind.POST)
+    settle(window)
+    window.grab().save(str(folder / "editing-post.png"))
+
+    form.revert()
+    window.close()
+    worker.stop()
+    del app
+    return 0
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("resources/screenshots")
+    sys.exit(main(target))
