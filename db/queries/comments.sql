@@ -21,3 +21,9 @@ UPDATE comments SET body = :body WHERE id = :id;
 
 -- name: delete_comment(id)!
 DELETE FROM comments WHERE id = :id;
+
+-- name: update_comment_if_unchanged(id, body, old_body)!
+UPDATE comments SET body = :body WHERE id = :id AND body = :old_body;
+
+-- name: find_comment(post_id, body)$
+SELECT id FROM comments WHERE post_id = :post_id AND body = :body ORDER BY id DESC LIMIT 1;

@@ -32,3 +32,25 @@ DELETE FROM comments WHERE post_id = :post_id;
 
 -- name: delete_post(id)!
 DELETE FROM posts WHERE id = :id;
+
+-- name: update_post_if_unchanged(id, user_id, title, content, old_user_id, old_title, old_content)!
+UPDATE posts SET user_id = :user_id, title = :title, content = :content
+WHERE id = :id AND user_id = :old_user_id AND title = :old_title AND content = :old_content;
+
+-- name: find_post(user_id, title, content)$
+SELECT id FROM posts
+WHERE user_id = :user_id AND title = :title AND content = :content
+ORDER BY id DESC LIMIT 1;
+
+-- Posts another program stored without a created_at come after all dated ones, newest
+-- (highest id) first.
+-- name: list_undated_posts(user_id, pattern, after_id, limit)
+SELECT p.id, p.user_id, p.title, p.content, p.created_at,
+       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count
+FROM posts p
+WHERE p.user_id = :user_id
+  AND p.created_at IS NULL
+  AND lower(p.title) LIKE :pattern ESCAPE '\'
+  AND p.id < :after_id
+ORDER BY p.id DESC
+LIMIT :limit;

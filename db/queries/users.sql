@@ -41,3 +41,7 @@ DELETE FROM posts WHERE user_id = :user_id;
 
 -- name: delete_user(id)!
 DELETE FROM users WHERE id = :id;
+
+-- name: update_user_if_unchanged(id, name, email, old_name, old_email)!
+UPDATE users SET name = :name, email = :email
+WHERE id = :id AND name = :old_name AND email = :old_email;

@@ -13,6 +13,7 @@ from typing import Any
 import aiosql
 
 from desktop import paths
+from desktop.store.errors import ConnectionFailedError
 from desktop.store.urls import DatabaseUrl, Dialect
 
 HISTORY_TABLE = "schema_migrations"
@@ -94,6 +95,10 @@ class Backend(abc.ABC):
 
     def prepare(self) -> None:  # noqa: B027 - most backends need nothing here
         """Settings applied once the database is known to be ours, before any migration."""
+
+    def reconnect(self) -> None:
+        """Replace a broken connection with a fresh one to the same database."""
+        raise ConnectionFailedError(f"The connection to {self.url.display()} cannot be renewed.")
 
     def close(self) -> None:
         self.conn.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 
 class StoreError(Exception):
@@ -83,3 +84,14 @@ class ChecksumMismatchError(MigrationError):
 
 class StorageError(StoreError):
     """The storage refused to keep the data: disk full, read-only, I/O error."""
+
+
+class StaleRecordError(ConflictError):
+    """The record was changed by someone else since it was read; `current` is what is stored."""
+
+    def __init__(self, kind: str, current: Any) -> None:
+        self.kind = kind
+        self.current: Any = current  # a User, Post or Comment
+        super().__init__(
+            f"This {kind} was changed by someone else after you opened it; nothing was overwritten."
+        )

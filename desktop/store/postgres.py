@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -95,6 +96,12 @@ class PostgresBackend(Backend):
     def server_version(self) -> str:
         number = self.conn.info.server_version
         return f"PostgreSQL {number // 10000}.{number % 10000}"
+
+    def reconnect(self) -> None:
+        fresh = open_postgres(self.url)  # raises ConnectionFailedError in plain words
+        with contextlib.suppress(psycopg.Error):  # it is broken; closing is a courtesy
+            self.conn.close()
+        self.conn = fresh.conn
 
     def time_to_db(self, value: datetime) -> datetime:
         return value.astimezone(UTC)

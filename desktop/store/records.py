@@ -43,9 +43,10 @@ class UserCursor:
 
 @dataclass(frozen=True, slots=True)
 class PostCursor:
-    """Position after a post in newest-first order."""
+    """Position after a post in newest-first order (created_at None: among the undated
+    posts, which follow every dated one)."""
 
-    created_at: datetime
+    created_at: datetime | None
     id: int
     # created_at exactly as the database holds it. The next page compares against this, so
     # a time another program stored in another form (microseconds, +00:00) cannot make a

@@ -11,7 +11,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from desktop.store.backend import Backend
-from desktop.store.errors import HasChildrenError, NotFoundError, ValidationError
+from desktop.store.errors import (
+    HasChildrenError,
+    NotFoundError,
+    StaleRecordError,
+    ValidationError,
+)
 from desktop.store.records import (
     Comment,
     CommentCursor,
@@ -26,6 +31,12 @@ from desktop.store.validation import clean_comment, clean_post, clean_user, like
 
 DEFAULT_PAGE = 100
 _END_OF_TIME = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+_NO_ID = 2**31 - 1  # above every id an INTEGER column holds
+
+
+def _check_limit(limit: int) -> None:
+    if limit < 1:
+        raise ValueError(f"A page holds at least one row, not {limit}.")
 
 
 def _plural(count: int, word: str) -> str:
@@ -44,6 +55,7 @@ class Repository:
         self, filter_text: str = "", limit: int = DEFAULT_PAGE, after: UserCursor | None = None
     ) -> Page[User, UserCursor]:
         """Users by name whose name or email contains `filter_text` (any case)."""
+        _check_limit(limit)
         start = after or UserCursor("", 0)
         with self.db.reading():
             rows = list(
@@ -67,20 +79,44 @@ class Repository:
         with self.db.reading():
             return self._get_user(user_id)
 
-    def create_user(self, name: str, email: str) -> User:
+    def create_user(self, name: str, email: str, *, unless_exists: bool = False) -> User:
+        """Add a user. With `unless_exists`, an identical user already stored is returned
+        instead: a save whose first attempt may have reached the server lands once."""
         name, email = clean_user(name, email)
         with self.db.transaction():
+            if unless_exists:
+                holder = self.q.user_id_by_email(self.db.conn, email=email)
+                if holder is not None:
+                    existing = self._get_user(holder)
+                    if (existing.name, existing.email) == (name, email):
+                        return existing
             self._check_email_free(email, None)
             user_id = self.q.insert_user(self.db.conn, name=name, email=email)
             return self._get_user(user_id)
 
-    def update_user(self, user_id: int, name: str, email: str) -> User:
+    def update_user(
+        self, user_id: int, name: str, email: str, *, expected: User | None = None
+    ) -> User:
+        """Change a user. With `expected` (the user as read), a user someone else changed
+        meanwhile is not overwritten: StaleRecordError carries what is stored now."""
         name, email = clean_user(name, email)
         with self.db.transaction():
             self._check_email_free(email, user_id)
-            if self.q.update_user(self.db.conn, id=user_id, name=name, email=email) == 0:
-                raise NotFoundError("user", user_id)
-            return self._get_user(user_id)
+            if expected is None:
+                changed = self.q.update_user(self.db.conn, id=user_id, name=name, email=email)
+            else:
+                changed = self.q.update_user_if_unchanged(
+                    self.db.conn,
+                    id=user_id,
+                    name=name,
+                    email=email,
+                    old_name=expected.name,
+                    old_email=expected.email,
+                )
+            current = self._get_user(user_id)
+            if not changed and (current.name, current.email) != (name, email):
+                raise StaleRecordError("user", current)
+            return current
 
     def user_delete_report(self, user_id: int) -> DeleteReport:
         """What deleting the user would take with it."""
@@ -131,30 +167,48 @@ class Repository:
         limit: int = DEFAULT_PAGE,
         after: PostCursor | None = None,
     ) -> Page[Post, PostCursor]:
-        """A user's posts, newest first, whose title contains `filter_text` (any case)."""
+        """A user's posts, newest first, whose title contains `filter_text` (any case).
+        Posts without a created_at (only another program writes those) come last."""
+        _check_limit(limit)
+        pattern = like_pattern(filter_text)
+        with self.db.reading():
+            rows: list[Any] = []
+            if after is None or after.created_at is not None:
+                rows = self._dated_posts(user_id, pattern, after, limit + 1)
+                if len(rows) > limit:
+                    last = rows[limit - 1]
+                    cursor = PostCursor(self.db.time_from_db(last[4]), last[0], stored=last[4])
+                    return Page([self._post(row) for row in rows[:limit]], cursor)
+            after_id = after.id if after is not None and after.created_at is None else _NO_ID
+            rows += self.q.list_undated_posts(
+                self.db.conn,
+                user_id=user_id,
+                pattern=pattern,
+                after_id=after_id,
+                limit=limit + 1 - len(rows),
+            )
+        posts = [self._post(row) for row in rows[:limit]]
+        more = len(rows) > limit
+        return Page(posts, PostCursor(None, posts[-1].id) if more else None)
+
+    def _dated_posts(
+        self, user_id: int, pattern: str, after: PostCursor | None, limit: int
+    ) -> list[Any]:
         start = after or PostCursor(_END_OF_TIME, 0)
         after_created = start.stored
         if after_created is None:
+            assert start.created_at is not None
             after_created = self.db.time_to_db(start.created_at)
-        with self.db.reading():
-            rows = list(
-                self.q.list_posts(
-                    self.db.conn,
-                    user_id=user_id,
-                    pattern=like_pattern(filter_text),
-                    after_created=after_created,
-                    after_id=start.id,
-                    limit=limit + 1,
-                )
+        return list(
+            self.q.list_posts(
+                self.db.conn,
+                user_id=user_id,
+                pattern=pattern,
+                after_created=after_created,
+                after_id=start.id,
+                limit=limit,
             )
-        posts = [self._post(row) for row in rows[:limit]]
-        last = posts[-1] if len(rows) > limit else None
-        cursor = (
-            PostCursor(last.created_at, last.id, stored=rows[limit - 1][4])
-            if last and last.created_at
-            else None
         )
-        return Page(posts, cursor)
 
     def count_posts(self, user_id: int, filter_text: str = "") -> int:
         with self.db.reading():
@@ -166,27 +220,56 @@ class Repository:
         with self.db.reading():
             return self._get_post(post_id)
 
-    def create_post(self, user_id: int, title: str, content: str) -> Post:
+    def create_post(
+        self, user_id: int, title: str, content: str, *, unless_exists: bool = False
+    ) -> Post:
+        """Add a post. With `unless_exists`, an identical post of the same author already
+        stored is returned instead (see create_user)."""
         title, content = clean_post(title, content)
         with self.db.transaction():
             self._require_author(user_id)
-            post_id = self.q.insert_post(
-                self.db.conn, user_id=user_id, title=title, content=content
-            )
+            post_id = None
+            if unless_exists:
+                post_id = self.q.find_post(
+                    self.db.conn, user_id=user_id, title=title, content=content
+                )
+            if post_id is None:
+                post_id = self.q.insert_post(
+                    self.db.conn, user_id=user_id, title=title, content=content
+                )
             return self._get_post(post_id)
 
     def update_post(
-        self, post_id: int, title: str, content: str, *, user_id: int | None = None
+        self,
+        post_id: int,
+        title: str,
+        content: str,
+        *,
+        user_id: int | None = None,
+        expected: Post | None = None,
     ) -> Post:
-        """Change a post's text and, when `user_id` is given, its author."""
+        """Change a post's text and, when `user_id` is given, its author. With `expected`
+        (the post as read), a post someone else changed meanwhile is not overwritten."""
         title, content = clean_post(title, content)
         with self.db.transaction():
-            current = self._get_post(post_id)
-            author = current.user_id if user_id is None else user_id
+            stored = self._get_post(post_id)
+            author = stored.user_id if user_id is None else user_id
             self._require_author(author)
-            self.q.update_post(
-                self.db.conn, id=post_id, user_id=author, title=title, content=content
-            )
+            if expected is None:
+                self.q.update_post(
+                    self.db.conn, id=post_id, user_id=author, title=title, content=content
+                )
+            elif not self.q.update_post_if_unchanged(
+                self.db.conn,
+                id=post_id,
+                user_id=author,
+                title=title,
+                content=content,
+                old_user_id=expected.user_id,
+                old_title=expected.title,
+                old_content=expected.content,
+            ) and (stored.user_id, stored.title, stored.content) != (author, title, content):
+                raise StaleRecordError("post", stored)
             return self._get_post(post_id)
 
     def post_delete_report(self, post_id: int) -> DeleteReport:
@@ -231,6 +314,7 @@ class Repository:
         self, post_id: int, limit: int = DEFAULT_PAGE, after: CommentCursor | None = None
     ) -> Page[Comment, CommentCursor]:
         """A post's comments in the order they were written."""
+        _check_limit(limit)
         with self.db.reading():
             rows = list(
                 self.q.list_comments(
@@ -252,22 +336,38 @@ class Repository:
         with self.db.reading():
             return self._get_comment(comment_id)
 
-    def create_comment(self, post_id: int, body: str) -> Comment:
+    def create_comment(self, post_id: int, body: str, *, unless_exists: bool = False) -> Comment:
+        """Add a comment. With `unless_exists`, an identical comment on the post already
+        stored is returned instead (see create_user)."""
         body = clean_comment(body)
         with self.db.transaction():
             if self.q.get_post(self.db.conn, id=post_id) is None:
                 raise ValidationError.single(
                     "post_id", f"The post #{post_id} does not exist any more."
                 )
-            comment_id = self.q.insert_comment(self.db.conn, post_id=post_id, body=body)
+            comment_id = None
+            if unless_exists:
+                comment_id = self.q.find_comment(self.db.conn, post_id=post_id, body=body)
+            if comment_id is None:
+                comment_id = self.q.insert_comment(self.db.conn, post_id=post_id, body=body)
             return self._get_comment(comment_id)
 
-    def update_comment(self, comment_id: int, body: str) -> Comment:
+    def update_comment(
+        self, comment_id: int, body: str, *, expected: Comment | None = None
+    ) -> Comment:
+        """Change a comment's text; `expected` as in update_post."""
         body = clean_comment(body)
         with self.db.transaction():
-            if self.q.update_comment(self.db.conn, id=comment_id, body=body) == 0:
-                raise NotFoundError("comment", comment_id)
-            return self._get_comment(comment_id)
+            if expected is None:
+                changed = self.q.update_comment(self.db.conn, id=comment_id, body=body)
+            else:
+                changed = self.q.update_comment_if_unchanged(
+                    self.db.conn, id=comment_id, body=body, old_body=expected.body
+                )
+            current = self._get_comment(comment_id)
+            if not changed and current.body != body:
+                raise StaleRecordError("comment", current)
+            return current
 
     def delete_comment(self, comment_id: int) -> None:
         with self.db.transaction():

@@ -10,7 +10,13 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
-from desktop.store.errors import NotFoundError, StoreError, ValidationError
+from desktop.store.errors import (
+    ConnectionLostError,
+    NotFoundError,
+    StaleRecordError,
+    StoreError,
+    ValidationError,
+)
 from desktop.store.records import Comment, DeleteReport, Post, User
 from desktop.store.repository import Repository
 from desktop.ui import prompts
@@ -62,6 +68,9 @@ class Editing(QObject):
         self.current_user: User | None = None
         self.current_post: Post | None = None
         self._quiet = False  # selection changes made by the app itself, not the person
+        # Kinds whose last create may or may not have reached the server (the connection
+        # broke): the next save finds the stored twin instead of inserting a second one.
+        self._uncertain: set[Kind] = set()
         self._pending_switch: tuple[Kind, int | None] | None = None  # waits to ask first
         for kind, pane in panes.items():
             pane.table.selectionModel().currentRowChanged.connect(
@@ -279,47 +288,57 @@ class Editing(QObject):
 
         def done(record: Any) -> None:
             form.set_saving(False)
+            self._uncertain.discard(kind)
             self._saved(kind, record)
             if then is not None:
                 then()
 
         def failed(error: StoreError) -> None:
             form.set_saving(False)
-            self._save_failed(kind, form, error)
+            self._save_failed(kind, form, error, then)
 
-        self.worker.submit(operation, done, failed, owner=form)
+        self.worker.submit(operation, done, failed, owner=form, write=True)
 
     def _save_operation(self, kind: Kind, form: RecordForm) -> Callable[[Repository], Any] | None:
+        # Updates carry the record as it was read, so someone else's change meanwhile is
+        # never overwritten silently.
         values = form.values()
         record = form.record
+        once = kind in self._uncertain
         if kind is Kind.USER:
             name, email = values["name"], values["email"]
             if record is None:
-                return lambda repo: repo.create_user(name, email)
-            return lambda repo: repo.update_user(record.id, name, email)
+                return lambda repo: repo.create_user(name, email, unless_exists=once)
+            return lambda repo: repo.update_user(record.id, name, email, expected=record)
         if kind is Kind.POST:
             title, content, author = values["title"], values["content"], self.post_form.author_id
             if author is None:
                 return None
             if record is None:
-                return lambda repo: repo.create_post(author, title, content)
-            return lambda repo: repo.update_post(record.id, title, content, user_id=author)
+                return lambda repo: repo.create_post(author, title, content, unless_exists=once)
+            return lambda repo: repo.update_post(
+                record.id, title, content, user_id=author, expected=record
+            )
         body = values["body"]
         if record is None:
             post = self.current_post
             if post is None:
                 return None
-            return lambda repo: repo.create_comment(post.id, body)
-        return lambda repo: repo.update_comment(record.id, body)
+            return lambda repo: repo.create_comment(post.id, body, unless_exists=once)
+        return lambda repo: repo.update_comment(record.id, body, expected=record)
 
     def _saved(self, kind: Kind, record: Any) -> None:
+        self._show_stored(kind, record)
+        self.message.emit(f"Saved the {kind.value}.")
+
+    def _show_stored(self, kind: Kind, record: Any) -> None:
+        """Show a record as stored now, in its list (in place) and in its form."""
         if kind is Kind.USER:
             self._user_saved(record)
         elif kind is Kind.POST:
             self._post_saved(record)
         else:
             self._comment_saved(record)
-        self.message.emit(f"Saved the {kind.value}.")
 
     def _user_saved(self, user: User) -> None:
         if self.users.row_of(user.id) is None:
@@ -366,17 +385,48 @@ class Editing(QObject):
 
         self.worker.submit(lambda repo: repo.get_user(user_id), arrived, lambda _e: None, self)
 
-    def _save_failed(self, kind: Kind, form: RecordForm, error: StoreError) -> None:
+    def _save_failed(
+        self, kind: Kind, form: RecordForm, error: StoreError, then: Then | None
+    ) -> None:
         if isinstance(error, ValidationError):
             form.show_errors(error.errors)
+        elif isinstance(error, StaleRecordError):
+            self._changed_elsewhere(kind, form, error.current, then)
+        elif isinstance(error, NotFoundError) and form.record is not None:
+            self._deleted_elsewhere(kind, form, then)
+        elif isinstance(error, ConnectionLostError):
+            if form.record is None:
+                self._uncertain.add(kind)
+            self.error.emit("Connection Lost", str(error))
+        else:
+            self.error.emit("Not Saved", f"{error}\n\nYour changes are still in the form.")
+
+    def _changed_elsewhere(
+        self, kind: Kind, form: RecordForm, current: Any, then: Then | None
+    ) -> None:
+        """Someone else saved this record since it was opened: reload theirs or keep ours."""
+        choice = prompts.ask_changed_elsewhere(self.window, form.describe())
+        if choice is prompts.Choice.RELOAD:
+            self._show_stored(kind, current)
+            self.message.emit(f"Reloaded the {kind.value} as it is stored now.")
+        elif choice is prompts.Choice.OVERWRITE:
+            form.rebase(current)
+            self.save(kind, then)
+
+    def _deleted_elsewhere(self, kind: Kind, form: RecordForm, then: Then | None) -> None:
+        """Someone else deleted this record: save the text as a new one, or let it go."""
+        choice = prompts.ask_deleted_elsewhere(self.window, form.describe())
+        if choice is prompts.Choice.CANCEL:
             return
-        if isinstance(error, NotFoundError):
-            self.error.emit(
-                "Not Saved",
-                f"{error} Your text is still in the form; copy it before you move on.",
-            )
-            return
-        self.error.emit("Not Saved", f"{error}\n\nYour changes are still in the form.")
+        gone = form.record
+        self.panes[kind].table.paged_model.remove_record(gone.id)
+        self._select_quietly(kind, -1)
+        if choice is prompts.Choice.SAVE_AS_NEW:
+            form.detach()
+            self.save(kind, then)
+        else:
+            form.clear()
+            self._show(kind, None)
 
     # -- delete -----------------------------------------------------------------------------------
     def delete(self, kind: Kind) -> None:
@@ -416,9 +466,17 @@ class Editing(QObject):
         self.worker.submit(
             operation,
             lambda _report: self._deleted(kind, record),
-            lambda error: self.error.emit("Not Deleted", str(error)),
+            lambda error: self._delete_failed(kind, record, error),
             owner=self,
+            write=True,
         )
+
+    def _delete_failed(self, kind: Kind, record: Any, error: StoreError) -> None:
+        if isinstance(error, NotFoundError):  # someone else was quicker: it is gone all the same
+            self._deleted(kind, record)
+            self.message.emit(f"The {kind.value} had already been deleted elsewhere.")
+            return
+        self.error.emit("Not Deleted", str(error))
 
     def _deleted(self, kind: Kind, record: Any) -> None:
         model: PagedModel[Any] = self.panes[kind].table.paged_model

@@ -194,6 +194,11 @@ class MainWindow(QMainWindow):
         self.busy_bar.setAccessibleName("Working")
         self.busy_bar.setFormat("Working…")
         self.busy_bar.hide()
+        self.connection_label = QLabel("Connection lost — reconnecting…")
+        self.connection_label.setAccessibleName("Connection state")
+        self.connection_label.setStyleSheet("color: #b3261e; font-weight: bold;")
+        self.connection_label.hide()
+        self.statusBar().addPermanentWidget(self.connection_label)
         self.statusBar().addPermanentWidget(self.busy_bar)
         self.statusBar().addPermanentWidget(self.database_label)
         self._busy_timer = QTimer(self)
@@ -201,6 +206,12 @@ class MainWindow(QMainWindow):
         self._busy_timer.setInterval(BUSY_DELAY_MS)
         self._busy_timer.timeout.connect(self.busy_bar.show)
         self.worker.busy_changed.connect(self._busy_changed)
+        self.worker.connection_lost.connect(lambda _reason: self.connection_label.show())
+        self.worker.connection_restored.connect(self._connection_restored)
+
+    def _connection_restored(self) -> None:
+        self.connection_label.hide()
+        self.statusBar().showMessage("The connection to the server is back.", 5000)
 
     def _busy_changed(self, busy: bool) -> None:
         # A short delay keeps quick answers from flickering the indicator.

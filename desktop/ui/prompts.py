@@ -14,6 +14,9 @@ class Choice(Enum):
     SAVE = "save"
     DISCARD = "discard"
     CANCEL = "cancel"
+    RELOAD = "reload"
+    OVERWRITE = "overwrite"
+    SAVE_AS_NEW = "save as new"
 
 
 def ask_save_changes(parent: QWidget | None, what: str) -> Choice:
@@ -35,6 +38,57 @@ def ask_save_changes(parent: QWidget | None, what: str) -> Choice:
     if answer == QMessageBox.StandardButton.Discard:
         return Choice.DISCARD
     return Choice.CANCEL
+
+
+def _ask(
+    parent: QWidget | None,
+    title: str,
+    text: str,
+    detail: str,
+    choices: list[tuple[str, Choice, QMessageBox.ButtonRole]],
+) -> Choice:
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(title)
+    box.setText(text)
+    box.setInformativeText(detail)
+    buttons = [(box.addButton(label, role), choice) for label, choice, role in choices]
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    return next((choice for button, choice in buttons if button is clicked), Choice.CANCEL)
+
+
+def ask_changed_elsewhere(parent: QWidget | None, what: str) -> Choice:
+    """RELOAD (theirs), OVERWRITE (with ours) or CANCEL for a record changed by someone else."""
+    role = QMessageBox.ButtonRole
+    return _ask(
+        parent,
+        "Changed by Someone Else",
+        f"Someone else changed {what} after you opened it.",
+        "Reload shows their version and drops your changes; Overwrite replaces their "
+        "version with yours. Cancel keeps your text in the form and saves nothing.",
+        [
+            ("Reload Theirs", Choice.RELOAD, role.DestructiveRole),
+            ("Overwrite with Mine", Choice.OVERWRITE, role.AcceptRole),
+        ],
+    )
+
+
+def ask_deleted_elsewhere(parent: QWidget | None, what: str) -> Choice:
+    """SAVE_AS_NEW, DISCARD or CANCEL for a record someone else deleted."""
+    role = QMessageBox.ButtonRole
+    return _ask(
+        parent,
+        "Deleted by Someone Else",
+        f"Someone else deleted {what} while you were editing it.",
+        "Save as New keeps your text as a new record; Discard lets it go.",
+        [
+            ("Save as New", Choice.SAVE_AS_NEW, role.AcceptRole),
+            ("Discard", Choice.DISCARD, role.DestructiveRole),
+        ],
+    )
 
 
 def confirm_delete(parent: QWidget | None, question: str) -> bool:

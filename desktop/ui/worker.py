@@ -3,12 +3,17 @@
 Widgets hand it operations (`fn(repo) -> result`); each runs on the worker thread, in the
 order given, and its result or error comes back on the GUI thread through a queued signal.
 An operation's body never touches a widget. The GUI thread never waits on the database.
+
+When the server connection breaks, the worker reconnects. A read is then tried again; a
+write never is: whether it reached the server is unknown, so the caller hears that the
+connection was lost and the person decides (their text stays in the form).
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from desktop.store.backend import Backend
-from desktop.store.errors import StoreError
+from desktop.store.errors import ConnectionFailedError, ConnectionLostError, StoreError
 from desktop.store.repository import Repository
 
 log = logging.getLogger(__name__)
@@ -24,6 +29,7 @@ log = logging.getLogger(__name__)
 Operation = Callable[[Repository], Any]
 Done = Callable[[Any], None]
 Failed = Callable[[StoreError], None]
+RECONNECT_PAUSES_S = (0.0, 0.5, 2.0)
 
 
 @dataclass
@@ -38,18 +44,18 @@ class _Runner(QObject):
 
     finished = Signal(int, object)
     failed = Signal(int, object)
+    connection_lost = Signal(str)
+    connection_restored = Signal()
 
     def __init__(self) -> None:
         super().__init__()
         self.backend: Backend | None = None
         self.repo: Repository | None = None
 
-    @Slot(int, object)
-    def run(self, request: int, operation: Operation) -> None:
+    @Slot(int, object, bool)
+    def run(self, request: int, operation: Operation, write: bool) -> None:
         try:
-            if self.repo is None:
-                raise StoreError("No database is open.")
-            result = operation(self.repo)
+            result = self._attempt(operation, write)
         except StoreError as exc:
             self.failed.emit(request, exc)
         except Exception as exc:  # a bug, not a database answer: report it, keep the thread
@@ -57,6 +63,40 @@ class _Runner(QObject):
             self.failed.emit(request, exc)
         else:
             self.finished.emit(request, result)
+
+    def _attempt(self, operation: Operation, write: bool) -> Any:
+        if self.repo is None:
+            raise StoreError("No database is open.")
+        try:
+            return operation(self.repo)
+        except ConnectionLostError as lost:
+            log.warning("connection lost: %s", lost)
+            self.connection_lost.emit(str(lost))
+            self._reconnect()
+            if write:
+                raise ConnectionLostError(
+                    "The connection to the server was lost while saving, so it is not known "
+                    "whether the change arrived. The connection is back and your text is still "
+                    "in the form: save again (it will not be stored twice)."
+                ) from lost
+            return operation(self.repo)
+
+    def _reconnect(self) -> None:
+        assert self.backend is not None
+        failure: StoreError | None = None
+        for pause in RECONNECT_PAUSES_S:
+            time.sleep(pause)
+            try:
+                self.backend.reconnect()
+            except ConnectionFailedError as exc:
+                failure = exc
+                continue
+            log.info("reconnected to %s", self.backend.url.display())
+            self.connection_restored.emit()
+            return
+        raise ConnectionLostError(
+            f"The connection to the server was lost and could not be restored: {failure}"
+        )
 
     @Slot(int, object)
     def swap(self, request: int, backend: Backend | None) -> None:
@@ -76,7 +116,9 @@ class Worker(QObject):
 
     busy_changed = Signal(bool)
     unhandled_error = Signal(object)  # a StoreError nobody asked to handle
-    _run = Signal(int, object)
+    connection_lost = Signal(str)
+    connection_restored = Signal()
+    _run = Signal(int, object, bool)
     _swap = Signal(int, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -89,6 +131,8 @@ class Worker(QObject):
         self._swap.connect(self._runner.swap)
         self._runner.finished.connect(self._finished)
         self._runner.failed.connect(self._failed)
+        self._runner.connection_lost.connect(self.connection_lost)
+        self._runner.connection_restored.connect(self.connection_restored)
         self._ids = itertools.count(1)
         self._pending: dict[int, _Pending] = {}
         self.backend: Backend | None = None
@@ -104,10 +148,13 @@ class Worker(QObject):
         on_done: Done | None = None,
         on_error: Failed | None = None,
         owner: QObject | None = None,
+        *,
+        write: bool = False,
     ) -> int:
-        """Queue an operation. Callbacks run on the GUI thread, unless `owner` is gone."""
+        """Queue an operation. Callbacks run on the GUI thread, unless `owner` is gone.
+        `write` marks an operation that changes data: it is never repeated on its own."""
         request = self._enqueue(on_done, on_error, owner)
-        self._run.emit(request, operation)
+        self._run.emit(request, operation, write)
         return request
 
     def set_backend(self, backend: Backend | None, on_done: Done | None = None) -> None:

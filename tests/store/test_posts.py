@@ -323,11 +323,6 @@ def test_posts_with_times_written_by_another_program_page_once(backend, repo, an
         assert post.created_at.utcoffset() == timedelta(0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limitation: posts.created_at may be NULL (the specification allows it); "
-    "list_posts skips such posts while count_posts counts them",
-)
 def test_a_post_without_a_time_is_listed(backend, repo, ann):
     """Another program may store a post without created_at; the app must still show it."""
     run(
@@ -340,3 +335,24 @@ def test_a_post_without_a_time_is_listed(backend, repo, ann):
     items, _ = all_pages(lambda **kw: repo.list_posts(ann.id, **kw), limit=1)
 
     assert len(items) == repo.count_posts(ann.id) == 2
+
+
+def test_undated_posts_page_after_the_dated_ones_without_gaps(backend, repo, ann):
+    for n in range(3):
+        run(
+            backend,
+            "INSERT INTO posts (user_id, title, content, created_at) VALUES (?, ?, ?, NULL)",
+            (ann.id, f"Timeless {n}", "text"),
+        )
+    dated = [repo.create_post(ann.id, f"Dated {n}", "text") for n in range(3)]
+
+    items, _ = all_pages(lambda **kw: repo.list_posts(ann.id, **kw), limit=2)
+
+    assert [p.title for p in items[:3]] == [p.title for p in reversed(dated)]
+    assert [p.title for p in items[3:]] == ["Timeless 2", "Timeless 1", "Timeless 0"]
+    assert repo.list_posts(ann.id, "timeless 1").items[0].created_at is None
+
+
+def test_a_page_of_nothing_is_refused(repo, ann):
+    with pytest.raises(ValueError):
+        repo.list_posts(ann.id, limit=0)

@@ -118,6 +118,24 @@ class RecordForm(QWidget):
     def clear(self) -> None:
         self.load(None, {key: "" for key in self._editors})
 
+    def values_of(self, record: Any) -> dict[str, str]:
+        """The field values a stored record shows as."""
+        raise NotImplementedError
+
+    def rebase(self, record: Any) -> None:
+        """Edit on top of `record` (as stored now), keeping the text in the fields."""
+        self.record = record
+        self.is_new = False
+        self._loaded = self.values_of(record)
+        self._changed()
+
+    def detach(self) -> None:
+        """The record is gone: what the fields hold becomes a new record."""
+        self.record = None
+        self.is_new = True
+        self._loaded = {key: "" for key in self._editors}
+        self._changed()
+
     def revert(self) -> None:
         """Throw away unsaved edits."""
         if self.is_new:

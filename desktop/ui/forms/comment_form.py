@@ -26,4 +26,7 @@ class CommentForm(RecordForm):
         if comment is None:
             self.clear()
         else:
-            self.load(comment, {"body": comment.body})
+            self.load(comment, self.values_of(comment))
+
+    def values_of(self, record: Comment) -> dict[str, str]:
+        return {"body": record.body}

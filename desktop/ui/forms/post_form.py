@@ -58,7 +58,14 @@ class PostForm(RecordForm):
         self.set_author(author, post.user_id)
         self._loaded_author_name = self.author_name.text()
         self.created.setText(local_time(post.created_at))
-        self.load(post, {"title": post.title, "content": post.content})
+        self.load(post, self.values_of(post))
+
+    def values_of(self, record: Post) -> dict[str, str]:
+        return {"title": record.title, "content": record.content}
+
+    def rebase(self, record: Post) -> None:
+        self._loaded_author = record.user_id
+        super().rebase(record)
 
     def start_new_post(self, author: User) -> None:
         self._loaded_author = author.id

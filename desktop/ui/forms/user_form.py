@@ -28,7 +28,10 @@ class UserForm(RecordForm):
         if user is None:
             self.clear()
         else:
-            self.load(user, {"name": user.name, "email": user.email})
+            self.load(user, self.values_of(user))
+
+    def values_of(self, record: User) -> dict[str, str]:
+        return {"name": record.name, "email": record.email}
 
     def describe(self) -> str:
         return "the new user" if self.is_new else f"the user “{self._loaded.get('name', '')}”"
