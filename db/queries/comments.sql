@@ -27,3 +27,11 @@ UPDATE comments SET body = :body WHERE id = :id AND body = :old_body;
 
 -- name: find_comment(post_id, body)$
 SELECT id FROM comments WHERE post_id = :post_id AND body = :body ORDER BY id DESC LIMIT 1;
+
+-- Comments from a position in id order (see users_at).
+-- name: comments_at(post_id, offset, limit)
+SELECT c.id, c.post_id, c.body
+FROM comments c
+WHERE c.post_id = :post_id
+ORDER BY c.id
+LIMIT :limit OFFSET :offset;

@@ -54,3 +54,45 @@ WHERE p.user_id = :user_id
   AND p.id < :after_id
 ORDER BY p.id DESC
 LIMIT :limit;
+
+-- Dated posts from a position, newest first (see users_at).
+-- name: posts_at(user_id, pattern, offset, limit)
+SELECT p.id, p.user_id, p.title, p.content, p.created_at,
+       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count
+FROM posts p
+WHERE p.user_id = :user_id
+  AND p.created_at IS NOT NULL
+  AND lower(p.title) LIKE :pattern ESCAPE '\'
+ORDER BY p.created_at DESC, p.id DESC
+LIMIT :limit OFFSET :offset;
+
+-- name: count_dated_posts(user_id, pattern)$
+SELECT count(*) FROM posts p
+WHERE p.user_id = :user_id AND p.created_at IS NOT NULL
+  AND lower(p.title) LIKE :pattern ESCAPE '\';
+
+-- name: undated_posts_at(user_id, pattern, offset, limit)
+SELECT p.id, p.user_id, p.title, p.content, p.created_at,
+       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count
+FROM posts p
+WHERE p.user_id = :user_id
+  AND p.created_at IS NULL
+  AND lower(p.title) LIKE :pattern ESCAPE '\'
+ORDER BY p.id DESC
+LIMIT :limit OFFSET :offset;
+
+-- Without a title filter, counting and jumping stay inside the index.
+-- name: count_all_posts(user_id)$
+SELECT count(*) FROM posts WHERE user_id = :user_id;
+
+-- name: all_posts_at(user_id, offset, limit)
+SELECT p.id, p.user_id, p.title, p.content, p.created_at,
+       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count
+FROM posts p
+WHERE p.id IN (
+    SELECT id FROM posts
+    WHERE user_id = :user_id AND created_at IS NOT NULL
+    ORDER BY created_at DESC, id DESC
+    LIMIT :limit OFFSET :offset
+)
+ORDER BY p.created_at DESC, p.id DESC;

@@ -45,3 +45,24 @@ DELETE FROM users WHERE id = :id;
 -- name: update_user_if_unchanged(id, name, email, old_name, old_email)!
 UPDATE users SET name = :name, email = :email
 WHERE id = :id AND name = :old_name AND email = :old_email;
+
+-- Users from a position in name order: for a jump into the middle of a long list (a
+-- scroll-bar drag, Ctrl+End). Scrolling on from there uses list_users' keyset.
+-- name: users_at(pattern, offset, limit)
+SELECT u.id, u.name, u.email, u.created_at,
+       (SELECT count(*) FROM posts p WHERE p.user_id = u.id) AS post_count
+FROM users u
+WHERE lower(u.name) LIKE :pattern ESCAPE '\' OR lower(u.email) LIKE :pattern ESCAPE '\'
+ORDER BY u.name, u.id
+LIMIT :limit OFFSET :offset;
+
+-- Without a filter the counts and jumps need not look at any row: the index answers.
+-- name: count_all_users()$
+SELECT count(*) FROM users;
+
+-- name: all_users_at(offset, limit)
+SELECT u.id, u.name, u.email, u.created_at,
+       (SELECT count(*) FROM posts p WHERE p.user_id = u.id) AS post_count
+FROM users u
+WHERE u.id IN (SELECT id FROM users ORDER BY name, id LIMIT :limit OFFSET :offset)
+ORDER BY u.name, u.id;

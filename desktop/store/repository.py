@@ -71,8 +71,33 @@ class Repository:
         more = len(rows) > limit
         return Page(users, UserCursor(users[-1].name, users[-1].id) if more else None)
 
+    def users_at(
+        self, position: int, filter_text: str = "", limit: int = DEFAULT_PAGE
+    ) -> Page[User, UserCursor]:
+        """The users from `position` (0-based) in list_users' order, for a jump into a long
+        list; `after` continues with list_users from there."""
+        _check_limit(limit)
+        offset = max(0, position)
+        with self.db.reading():
+            if filter_text.strip():
+                rows = list(
+                    self.q.users_at(
+                        self.db.conn,
+                        pattern=like_pattern(filter_text),
+                        offset=offset,
+                        limit=limit + 1,
+                    )
+                )
+            else:
+                rows = list(self.q.all_users_at(self.db.conn, offset=offset, limit=limit + 1))
+        users = [self._user(row) for row in rows[:limit]]
+        more = len(rows) > limit
+        return Page(users, UserCursor(users[-1].name, users[-1].id) if more else None)
+
     def count_users(self, filter_text: str = "") -> int:
         with self.db.reading():
+            if not filter_text.strip():
+                return int(self.q.count_all_users(self.db.conn))
             return int(self.q.count_users(self.db.conn, pattern=like_pattern(filter_text)))
 
     def get_user(self, user_id: int) -> User:
@@ -210,8 +235,56 @@ class Repository:
             )
         )
 
+    def posts_at(
+        self, user_id: int, position: int, filter_text: str = "", limit: int = DEFAULT_PAGE
+    ) -> Page[Post, PostCursor]:
+        """A user's posts from `position` in list_posts' order (see users_at)."""
+        _check_limit(limit)
+        pattern = like_pattern(filter_text)
+        position = max(0, position)
+        with self.db.reading():
+            if filter_text.strip():
+                rows = list(
+                    self.q.posts_at(
+                        self.db.conn,
+                        user_id=user_id,
+                        pattern=pattern,
+                        offset=position,
+                        limit=limit + 1,
+                    )
+                )
+            else:
+                rows = list(
+                    self.q.all_posts_at(
+                        self.db.conn, user_id=user_id, offset=position, limit=limit + 1
+                    )
+                )
+            if len(rows) <= limit:
+                # The dated posts ran out: the undated ones follow them.
+                if rows:
+                    undated_from = 0
+                else:
+                    dated = self.q.count_dated_posts(self.db.conn, user_id=user_id, pattern=pattern)
+                    undated_from = position - int(dated)
+                rows += self.q.undated_posts_at(
+                    self.db.conn,
+                    user_id=user_id,
+                    pattern=pattern,
+                    offset=max(0, undated_from),
+                    limit=limit + 1 - len(rows),
+                )
+        posts = [self._post(row) for row in rows[:limit]]
+        if len(rows) <= limit:
+            return Page(posts, None)
+        last = rows[limit - 1]
+        if last[4] is None:
+            return Page(posts, PostCursor(None, last[0]))
+        return Page(posts, PostCursor(self.db.time_from_db(last[4]), last[0], stored=last[4]))
+
     def count_posts(self, user_id: int, filter_text: str = "") -> int:
         with self.db.reading():
+            if not filter_text.strip():
+                return int(self.q.count_all_posts(self.db.conn, user_id=user_id))
             return int(
                 self.q.count_posts(self.db.conn, user_id=user_id, pattern=like_pattern(filter_text))
             )
@@ -322,6 +395,21 @@ class Repository:
                     post_id=post_id,
                     after_id=after.id if after else 0,
                     limit=limit + 1,
+                )
+            )
+        comments = [Comment(*row) for row in rows[:limit]]
+        more = len(rows) > limit
+        return Page(comments, CommentCursor(comments[-1].id) if more else None)
+
+    def comments_at(
+        self, post_id: int, position: int, limit: int = DEFAULT_PAGE
+    ) -> Page[Comment, CommentCursor]:
+        """A post's comments from `position` in list_comments' order (see users_at)."""
+        _check_limit(limit)
+        with self.db.reading():
+            rows = list(
+                self.q.comments_at(
+                    self.db.conn, post_id=post_id, offset=max(0, position), limit=limit + 1
                 )
             )
         comments = [Comment(*row) for row in rows[:limit]]

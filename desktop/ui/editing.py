@@ -76,6 +76,9 @@ class Editing(QObject):
             pane.table.selectionModel().currentRowChanged.connect(
                 lambda current, previous, kind=kind: self._row_changed(kind, current, previous)
             )
+            pane.table.paged_model.rows_loaded.connect(
+                lambda first, last, kind=kind: self._rows_loaded(kind, first, last)
+            )
         for kind, form in forms.items():
             form.save_requested.connect(lambda kind=kind: self.save(kind))
             form.delete_requested.connect(lambda kind=kind: self.delete(kind))
@@ -136,6 +139,15 @@ class Editing(QObject):
                 QTimer.singleShot(0, self, self._switch_after_asking)
             return
         self._show(kind, record)
+
+    def _rows_loaded(self, kind: Kind, first: int, last: int) -> None:
+        """The current row was a placeholder (Ctrl+End before its page came): show it now."""
+        row = self.panes[kind].table.current_row()
+        if not first <= row <= last or self._shown(kind) is not None:
+            return
+        if any(form.is_dirty() for form in self._below(kind)):
+            return
+        self._show(kind, self.panes[kind].table.paged_model.record(row))
 
     def _switch_after_asking(self) -> None:
         """Put the selection back on the shown record, then switch if the person agrees."""

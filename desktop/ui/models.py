@@ -24,7 +24,15 @@ from PySide6.QtCore import (
 )
 
 from desktop.store.errors import StoreError
-from desktop.store.records import Comment, Page, Post, User
+from desktop.store.records import (
+    Comment,
+    CommentCursor,
+    Page,
+    Post,
+    PostCursor,
+    User,
+    UserCursor,
+)
 from desktop.store.repository import Repository
 from desktop.ui.worker import Worker
 
@@ -59,13 +67,21 @@ class Query:
 
 
 class PagedModel(QAbstractTableModel, Generic[R]):
-    """Rows of one record type, loaded a page at a time through the worker."""
+    """Rows of one record type, loaded a page at a time through the worker.
+
+    The first page comes by keyset; once the database has said how many rows there are,
+    `rowCount()` is that number, so the scroll bar shows the whole list from the start.
+    Rows not loaded yet are placeholders (None); the view asks for the rows it shows
+    (`ensure_rows`): right after loaded rows they come by keyset from the last one, anywhere
+    else (a scroll-bar drag, Ctrl+End) from their position.
+    """
 
     headers: tuple[str, ...] = ()
     numeric_columns: frozenset[int] = frozenset()
     loading_changed = Signal(bool)
     total_changed = Signal(int)
     page_loaded = Signal()
+    rows_loaded = Signal(int, int)  # first and last row that just got their records
     failed = Signal(object)
 
     def __init__(self, worker: Worker, page_size: int = PAGE_SIZE) -> None:
@@ -73,22 +89,30 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self.worker = worker
         self.page_size = page_size
         self.query: Query | None = None
-        self._records: list[R] = []
-        self._cells: list[tuple[str, ...]] = []
-        self._after: Any = None
-        self._exhausted = True
-        self._loading = False
+        self._rows: list[R | None] = []
+        self._cells: list[tuple[str, ...] | None] = []
+        self._cursors: dict[int, Any] = {}  # row -> the cursor a page ended with there
+        self._inflight: list[tuple[int, int]] = []  # [start, end) ranges being fetched
+        self._ended = False  # a page said there is nothing after it
         self._generation = 0
         self.total: int | None = None
+        self._placeholder = ("…",) + ("",) * (len(self.headers) - 1)
 
     # -- what subclasses say -----------------------------------------------------------------
     def fetch_page(self, repo: Repository, query: Query, after: Any, limit: int) -> Page[R, Any]:
+        raise NotImplementedError
+
+    def fetch_at(self, repo: Repository, query: Query, position: int, limit: int) -> Page[R, Any]:
         raise NotImplementedError
 
     def count(self, repo: Repository, query: Query) -> int:
         raise NotImplementedError
 
     def cells(self, record: R) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def cursor_of(self, record: R) -> Any:
+        """The keyset cursor that continues after `record`."""
         raise NotImplementedError
 
     def empty_text(self) -> str:
@@ -100,30 +124,36 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self._generation += 1
         self.beginResetModel()
         self.query = query
-        self._records, self._cells = [], []
-        self._after = None
-        self._exhausted = query is None
+        self._rows, self._cells = [], []
+        self._cursors.clear()
+        self._inflight.clear()
+        self._ended = query is None
         self.endResetModel()
         self._set_total(None)
-        self._set_loading(False)
+        self.loading_changed.emit(False)
         if query is not None:
+            self._fetch(0, None)  # the first page before the count: it is what people see
             self._request_count()
-            self.fetchMore(QModelIndex())
 
     def reload(self) -> None:
         self.set_query(self.query)
 
     @property
     def loading(self) -> bool:
-        return self._loading
+        return bool(self._inflight)
 
     @property
     def exhausted(self) -> bool:
-        return self._exhausted
+        """True once every row of the list is known (loaded or counted)."""
+        return self._ended or self.total is not None
+
+    @property
+    def loaded_count(self) -> int:
+        return sum(record is not None for record in self._rows)
 
     # -- Qt's model interface ----------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._records)
+        return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.headers)
@@ -139,35 +169,51 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         if not index.isValid():
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self._cells[index.row()][index.column()]
+            cells = self._cells[index.row()]
+            return (cells or self._placeholder)[index.column()]
         if role == RecordRole:
-            return self._records[index.row()]
+            return self._rows[index.row()]
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self.numeric_columns:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def canFetchMore(self, parent: Index) -> bool:
-        return not parent.isValid() and not self._exhausted and not self._loading
+        # Only until the count is known: after that every row is there as a placeholder.
+        return not parent.isValid() and not self.exhausted and not self._inflight
 
     def fetchMore(self, parent: Index) -> None:
-        if not self.canFetchMore(parent) or self.query is None:
+        if self.canFetchMore(parent) and self._rows:
+            last = len(self._rows) - 1
+            self._fetch(last + 1, self._cursor_after(last))
+
+    def ensure_rows(self, first: int, last: int) -> None:
+        """Load whatever rows in first..last are still placeholders."""
+        if self.query is None or not self._rows:
             return
-        generation, query, after, limit = self._generation, self.query, self._after, self.page_size
-        self._set_loading(True)
-        self.worker.submit(
-            lambda repo: self.fetch_page(repo, query, after, limit),
-            lambda page: self._page_arrived(generation, page),
-            lambda error: self._page_failed(generation, error),
-            owner=self,
-        )
+        first, last = max(0, first), min(len(self._rows) - 1, last)
+        row = first
+        while row <= last:
+            if self._rows[row] is not None or self._in_flight(row):
+                row += 1
+                continue
+            end = row + 1
+            while (
+                end < len(self._rows)
+                and end - row < self.page_size
+                and self._rows[end] is None
+                and not self._in_flight(end)
+            ):
+                end += 1
+            self._fetch(row, self._cursor_after(row - 1) if row > 0 else None)
+            row = end
 
     # -- rows --------------------------------------------------------------------------------
     def record(self, row: int) -> R | None:
-        return self._records[row] if 0 <= row < len(self._records) else None
+        return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of(self, record_id: int) -> int | None:
-        for row, record in enumerate(self._records):
-            if record.id == record_id:
+        for row, record in enumerate(self._rows):
+            if record is not None and record.id == record_id:
                 return row
         return None
 
@@ -176,15 +222,16 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         row = self.row_of(record.id)
         if row is None:
             return
-        self._records[row] = record
+        self._rows[row] = record
         self._cells[row] = self.cells(record)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.headers) - 1))
 
     def insert_record(self, record: R, row: int) -> int:
-        row = max(0, min(row, len(self._records)))
+        row = max(0, min(row, len(self._rows)))
         self.beginInsertRows(QModelIndex(), row, row)
-        self._records.insert(row, record)
+        self._rows.insert(row, record)
         self._cells.insert(row, self.cells(record))
+        self._cursors.clear()  # rows moved; cursors come from the records again
         self.endInsertRows()
         if self.total is not None:
             self._set_total(self.total + 1)
@@ -195,35 +242,94 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         if row is None:
             return None
         self.beginRemoveRows(QModelIndex(), row, row)
-        del self._records[row]
+        del self._rows[row]
         del self._cells[row]
+        self._cursors.clear()
         self.endRemoveRows()
         if self.total is not None:
             self._set_total(max(0, self.total - 1))
         return row
 
-    # -- arrivals ------------------------------------------------------------------------------
-    def _page_arrived(self, generation: int, page: Page[R, Any]) -> None:
+    # -- fetching ------------------------------------------------------------------------------
+    def _cursor_after(self, row: int) -> Any:
+        """A keyset cursor after `row`, or None when that row is not loaded."""
+        record = self.record(row)
+        if record is None:
+            return None
+        return self._cursors.get(row) or self.cursor_of(record)
+
+    def _in_flight(self, row: int) -> bool:
+        return any(start <= row < end for start, end in self._inflight)
+
+    def _fetch(self, start: int, after: Any) -> None:
+        """One page from row `start`: by keyset after `after`, or by position without it."""
+        query = self.query
+        assert query is not None
+        generation, limit = self._generation, self.page_size
+        span = (start, start + limit)
+        was_loading = self.loading
+        self._inflight.append(span)
+        if not was_loading:
+            self.loading_changed.emit(True)
+        if after is not None or start == 0:
+            operation = lambda repo: self.fetch_page(repo, query, after, limit)  # noqa: E731
+        else:
+            operation = lambda repo: self.fetch_at(repo, query, start, limit)  # noqa: E731
+        self.worker.submit(
+            operation,
+            lambda page: self._page_arrived(generation, span, page),
+            lambda error: self._page_failed(generation, span, error),
+            owner=self,
+        )
+
+    def _landed(self, span: tuple[int, int]) -> None:
+        if span in self._inflight:
+            self._inflight.remove(span)
+        if not self._inflight:
+            self.loading_changed.emit(False)
+
+    def _page_arrived(self, generation: int, span: tuple[int, int], page: Page[R, Any]) -> None:
         if generation != self._generation:
             return
-        known = {record.id for record in self._records}
-        fresh = [record for record in page.items if record.id not in known]
-        if fresh:
-            first = len(self._records)
-            self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-            self._records.extend(fresh)
-            self._cells.extend(self.cells(record) for record in fresh)
-            self.endInsertRows()
-        self._after = page.after
-        self._exhausted = page.after is None
-        self._set_loading(False)
+        self._landed(span)
+        start, count = span[0], len(page.items)
+        end = start + count
+        if end > len(self._rows):
+            self._grow(end)
+        for offset, record in enumerate(page.items):
+            self._rows[start + offset] = record
+            self._cells[start + offset] = self.cells(record)
+        if page.after is not None and count:
+            self._cursors[end - 1] = page.after
+        elif page.after is None:
+            self._list_ends_at(end)
+        if count:
+            last = min(end, len(self._rows)) - 1
+            self.dataChanged.emit(self.index(start, 0), self.index(last, len(self.headers) - 1))
+            self.rows_loaded.emit(start, last)
         self.page_loaded.emit()
 
-    def _page_failed(self, generation: int, error: StoreError) -> None:
+    def _list_ends_at(self, end: int) -> None:
+        """A page said nothing follows row end-1: rows counted beyond it were deleted since."""
+        self._ended = True
+        if self.total is not None and end < len(self._rows):
+            self.beginRemoveRows(QModelIndex(), end, len(self._rows) - 1)
+            del self._rows[end:]
+            del self._cells[end:]
+            self.endRemoveRows()
+            self._set_total(end)
+
+    def _grow(self, size: int) -> None:
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, size - 1)
+        self._rows.extend([None] * (size - first))
+        self._cells.extend([None] * (size - first))
+        self.endInsertRows()
+
+    def _page_failed(self, generation: int, span: tuple[int, int], error: StoreError) -> None:
         if generation != self._generation:
             return
-        self._exhausted = True  # stop asking until the person refreshes
-        self._set_loading(False)
+        self._landed(span)
         self.failed.emit(error)
 
     def _request_count(self) -> None:
@@ -232,22 +338,22 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self.worker.submit(
             lambda repo: self.count(repo, query),
             lambda total: self._count_arrived(generation, total),
-            lambda error: self._page_failed(generation, error),
+            lambda error: self._page_failed(generation, (-1, -1), error),
             owner=self,
         )
 
     def _count_arrived(self, generation: int, total: int) -> None:
-        if generation == self._generation:
-            self._set_total(total)
+        if generation != self._generation:
+            return
+        if self._ended:  # the pages already reached the end: that is the true length
+            total = len(self._rows)
+        elif total > len(self._rows):
+            self._grow(total)
+        self._set_total(max(total, len(self._rows)))
 
     def _set_total(self, total: int | None) -> None:
         self.total = total
         self.total_changed.emit(-1 if total is None else total)
-
-    def _set_loading(self, loading: bool) -> None:
-        if loading != self._loading:
-            self._loading = loading
-            self.loading_changed.emit(loading)
 
 
 class UsersModel(PagedModel[User]):
@@ -257,6 +363,14 @@ class UsersModel(PagedModel[User]):
     def fetch_page(self, repo: Repository, query: Query, after: Any, limit: int) -> Page[User, Any]:
         return repo.list_users(query.filter_text, limit, after)
 
+    def fetch_at(
+        self, repo: Repository, query: Query, position: int, limit: int
+    ) -> Page[User, Any]:
+        return repo.users_at(position, query.filter_text, limit)
+
+    def cursor_of(self, record: User) -> UserCursor:
+        return UserCursor(record.name, record.id)
+
     def count(self, repo: Repository, query: Query) -> int:
         return repo.count_users(query.filter_text)
 
@@ -265,10 +379,10 @@ class UsersModel(PagedModel[User]):
 
     def insertion_row(self, user: User) -> int:
         """Where a new user goes among the loaded rows, in name order."""
-        for row, record in enumerate(self._records):
-            if (record.name, record.id) > (user.name, user.id):
+        for row, record in enumerate(self._rows):
+            if record is not None and (record.name, record.id) > (user.name, user.id):
                 return row
-        return len(self._records)
+        return len(self._rows)
 
     def empty_text(self) -> str:
         if self.query and self.query.filter_text:
@@ -282,6 +396,15 @@ class PostsModel(PagedModel[Post]):
     def fetch_page(self, repo: Repository, query: Query, after: Any, limit: int) -> Page[Post, Any]:
         assert query.parent_id is not None
         return repo.list_posts(query.parent_id, query.filter_text, limit, after)
+
+    def fetch_at(
+        self, repo: Repository, query: Query, position: int, limit: int
+    ) -> Page[Post, Any]:
+        assert query.parent_id is not None
+        return repo.posts_at(query.parent_id, position, query.filter_text, limit)
+
+    def cursor_of(self, record: Post) -> PostCursor:
+        return PostCursor(record.created_at, record.id)
 
     def count(self, repo: Repository, query: Query) -> int:
         assert query.parent_id is not None
@@ -307,6 +430,15 @@ class CommentsModel(PagedModel[Comment]):
         assert query.parent_id is not None
         return repo.list_comments(query.parent_id, limit, after)
 
+    def fetch_at(
+        self, repo: Repository, query: Query, position: int, limit: int
+    ) -> Page[Comment, Any]:
+        assert query.parent_id is not None
+        return repo.comments_at(query.parent_id, position, limit)
+
+    def cursor_of(self, record: Comment) -> CommentCursor:
+        return CommentCursor(record.id)
+
     def count(self, repo: Repository, query: Query) -> int:
         assert query.parent_id is not None
         return repo.count_comments(query.parent_id)
@@ -316,7 +448,8 @@ class CommentsModel(PagedModel[Comment]):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole and index.isValid():
-            return self._records[index.row()].body
+            comment = self._rows[index.row()]
+            return comment.body if comment is not None else None
         return super().data(index, role)
 
     def empty_text(self) -> str:

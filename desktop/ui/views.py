@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -47,6 +47,34 @@ class RecordTable(QTableView):
         columns.setHighlightSections(False)
         model.modelReset.connect(self.viewport().update)
         model.loading_changed.connect(lambda _loading: self.viewport().update())
+        # The rows on screen are the rows to load; asked once per turn of the event loop.
+        self._want_visible = QTimer(self)
+        self._want_visible.setSingleShot(True)
+        self._want_visible.setInterval(0)
+        self._want_visible.timeout.connect(self._load_visible)
+        self.verticalScrollBar().valueChanged.connect(lambda _value: self._want_visible.start())
+        model.rowsInserted.connect(lambda *_args: self._want_visible.start())
+        model.modelReset.connect(self._want_visible.start)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._want_visible.start()
+
+    def visible_rows(self) -> tuple[int, int]:
+        """The first and last row on screen (-1, -1 when there are none)."""
+        count = self.model().rowCount()
+        if count == 0:
+            return -1, -1
+        first = max(0, self.rowAt(0))
+        last = self.rowAt(self.viewport().height() - 1)
+        return first, count - 1 if last < 0 else last
+
+    def _load_visible(self) -> None:
+        first, last = self.visible_rows()
+        if first >= 0:
+            # A little beyond the screen, so scrolling on by a page finds its rows ready.
+            extra = max(1, last - first)
+            self.paged_model.ensure_rows(first, last + extra)
 
     def reset(self) -> None:
         super().reset()

@@ -356,3 +356,35 @@ def test_undated_posts_page_after_the_dated_ones_without_gaps(backend, repo, ann
 def test_a_page_of_nothing_is_refused(repo, ann):
     with pytest.raises(ValueError):
         repo.list_posts(ann.id, limit=0)
+
+
+def test_posts_at_a_position_match_the_keyset_order(backend, repo, ann):
+    run(
+        backend,
+        "INSERT INTO posts (user_id, title, content, created_at) VALUES (?, ?, ?, NULL)",
+        (ann.id, "Undated", "text"),
+    )
+    for n in range(6):
+        repo.create_post(ann.id, f"Dated {n}", "text")
+    ordered, _ = all_pages(lambda **kw: repo.list_posts(ann.id, **kw), limit=3)
+    for position in range(len(ordered) + 1):
+        page = repo.posts_at(ann.id, position, limit=2)
+        assert [p.id for p in page.items] == [p.id for p in ordered[position : position + 2]]
+        if page.after is not None:
+            rest = repo.list_posts(ann.id, limit=10, after=page.after).items
+            assert [p.id for p in rest] == [p.id for p in ordered[position + 2 :]]
+    assert [p.title for p in repo.posts_at(ann.id, 0, "undated").items] == ["Undated"]
+
+
+def test_users_and_comments_at_a_position(repo, ann):
+    names = sorted(f"Person {n}" for n in range(5))
+    for n, name in enumerate(names):
+        repo.create_user(name, f"person{n}@example.com")
+    everyone = repo.list_users(limit=50).items
+    page = repo.users_at(2, limit=2)
+    assert page.items == everyone[2:4]
+    assert repo.list_users(limit=50, after=page.after).items == everyone[4:]
+    post = repo.create_post(ann.id, "With comments", "text")
+    comments = [repo.create_comment(post.id, f"c{n}") for n in range(4)]
+    assert repo.comments_at(post.id, 3).items == comments[3:]
+    assert repo.comments_at(post.id, 9).items == []

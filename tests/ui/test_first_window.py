@@ -24,8 +24,6 @@ def test_screenshot_of_window_listing_users(empty_url, tmp_path):
 
 
 def test_users_model_pages_through_the_worker(repo, qtbot):
-    from PySide6.QtCore import QModelIndex
-
     from desktop.ui.models import Query, UsersModel
     from desktop.ui.worker import Worker
 
@@ -37,15 +35,25 @@ def test_users_model_pages_through_the_worker(repo, qtbot):
         model = UsersModel(worker, page_size=10)
         with qtbot.waitSignal(model.page_loaded):
             model.set_query(Query())
-        assert model.rowCount() == 10
+        assert model.loaded_count == 10
+        # Once counted, the list has its whole length; the rest are placeholders.
         qtbot.waitUntil(lambda: model.total == 25)
-        with qtbot.waitSignal(model.page_loaded):
-            model.fetchMore(QModelIndex())
-        with qtbot.waitSignal(model.page_loaded):
-            model.fetchMore(QModelIndex())
         assert model.rowCount() == 25
-        assert not model.canFetchMore(QModelIndex())
-        assert model.index(0, 0).data() == "User 0000"
+        assert model.record(10) is None
+        assert model.index(10, 0).data() == "…"
+        # A jump to the end loads the end by position, not every page on the way.
+        with qtbot.waitSignal(model.page_loaded):
+            model.ensure_rows(20, 24)
+        assert model.loaded_count == 15
+        last = model.record(24)
+        assert last is not None and last.name == "User 0024"
+        assert model.record(15) is None
+        # Rows right after loaded ones come by keyset.
+        with qtbot.waitSignal(model.page_loaded):
+            model.ensure_rows(10, 19)
+        assert model.loaded_count == 25
+        names = [user.name for row in range(25) if (user := model.record(row)) is not None]
+        assert names == [f"User {n:04d}" for n in range(25)]
         assert model.index(0, 1).data() == "user0@example.com"
     finally:
         worker.stop()
