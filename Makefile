@@ -1,11 +1,15 @@
 # The two commands of the README: `make run` and `make test`. Both set everything up first.
+# Packaging: `make package` (the bundle and its archive), `make install-desktop` (the menu
+# entry for the current user), `make startup` (start-up time beside a bare Qt window).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PACKAGE_STAMP := $(VENV)/.installed-package
+BUNDLE := dist/Postdesk/Postdesk
 export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
-.PHONY: run test lint system-packages clean
+.PHONY: run test lint system-packages clean package install-desktop startup
 
 run: $(STAMP)
 	$(BIN)/python -m desktop
@@ -18,6 +22,26 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# dist/Postdesk/ (run dist/Postdesk/Postdesk) and dist/Postdesk-VERSION-linux-x86_64.tar.gz;
+# prints the sizes and the ten largest files.
+package: $(PACKAGE_STAMP)
+	$(BIN)/python packaging/build.py
+
+# The desktop entry and icon for the current user, pointing at dist/Postdesk/Postdesk.
+install-desktop:
+	test -x $(BUNDLE) || $(MAKE) package
+	sh dist/Postdesk/install-desktop.sh
+
+# Launch to the window showing its rows: source, bundle and the floor, 10 runs each.
+startup: $(STAMP)
+	test -x $(BUNDLE) || $(MAKE) package
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/startup.py --runs 10
+
+$(PACKAGE_STAMP): $(STAMP)
+	@sh .ci/system-packages build
+	$(BIN)/python -m pip install --quiet -e '.[test,package]'
+	touch $@
 
 # The shared libraries Qt needs; installed only where missing (and only as root).
 system-packages:

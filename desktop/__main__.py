@@ -1,4 +1,4 @@
-"""The command line: run the app (default), migrate, seed."""
+"""The command line: run the app (default), migrate, seed, --self-check."""
 
 from __future__ import annotations
 
@@ -28,6 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="postdesk", description="Browse and edit users, their posts and comments."
     )
     parser.add_argument("--version", action="version", version=f"Postdesk {__version__}")
+    parser.add_argument(
+        "--self-check",
+        action="store_true",
+        help="print versions, libraries, fonts and data locations; exit 1 if a piece is missing",
+    )
     _database_argument(parser, "")
     parser.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window and exit")
     parser.add_argument(
@@ -67,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.self_check:
+        from desktop.selfcheck import run as self_check
+
+        return self_check()
     try:
         given = parse_url(args.database) if args.database else None
         url = given or DatabaseUrl("sqlite", str(paths.default_database_path()))

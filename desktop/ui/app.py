@@ -13,6 +13,7 @@ from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QObject, QSettings, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop import __version__, paths
@@ -72,6 +73,14 @@ def install_exception_dialog(log_file: Path | None) -> None:
     sys.excepthook = hook
 
 
+def app_icon() -> QIcon:
+    """The window icon, in every size resources/icons has."""
+    icon = QIcon()
+    for path in sorted((paths.resources_dir() / "icons").glob("postdesk-*.png")):
+        icon.addFile(str(path))
+    return icon
+
+
 def start_database(url: DatabaseUrl | None, settings: Settings) -> tuple[DatabaseUrl, bool]:
     """The database to open first, and whether it may be created."""
     if url is not None:
@@ -91,6 +100,7 @@ def run(
     app.setOrganizationName(paths.ORGANIZATION)
     app.setApplicationName(paths.APP_NAME)
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(app_icon())
     install_exception_dialog(log_file)
     log.info("Postdesk %s starting", __version__)
     paths.default_database_path().parent.mkdir(parents=True, exist_ok=True)
@@ -106,6 +116,7 @@ def run(
     target, create = start_database(url, settings)
     exit_code = 0
     if screenshot:
+        window.interactive = False
         director = ScreenshotDirector(window, Path(screenshot), select_first)
         director.setParent(window)
     elif url is None and target != DatabaseUrl("sqlite", str(paths.default_database_path())):

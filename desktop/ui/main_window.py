@@ -4,6 +4,7 @@ the status bar, and what is remembered between launches."""
 from __future__ import annotations
 
 import itertools
+import logging
 import platform
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +39,7 @@ from desktop.ui.switching import DatabaseSwitcher, Opened
 from desktop.ui.views import ListPane
 from desktop.ui.worker import Worker
 
+log = logging.getLogger(__name__)
 BUSY_DELAY_MS = 150
 
 
@@ -49,6 +51,8 @@ class MainWindow(QMainWindow):
         self.url: DatabaseUrl | None = None
         self.opened: Opened | None = None
         self._may_close = False
+        # False for unattended runs (--screenshot): failures are logged, never asked about.
+        self.interactive = True
         self.setWindowTitle("Postdesk[*]")
         self.resize(1200, 760)
 
@@ -335,6 +339,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Opened the database{note}.", 5000)
 
     def _open_failed(self, url: DatabaseUrl, error: StoreError) -> None:
+        log.warning("could not open %s: %s", url.display(), error)
+        if not self.interactive:
+            return
         still = f"\n\n{self.url.display()} is still open." if self.url is not None else ""
         prompts.show_error(self, "Could Not Open Database", f"{error}{still}")
         if url.dialect == "postgresql" and "password" in str(error):
