@@ -6,23 +6,14 @@ import abc
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
-
-import aiosql
 
 from desktop import paths
 from desktop.store.errors import ConnectionFailedError
+from desktop.store.queries import ParamStyle, load
 from desktop.store.urls import DatabaseUrl, Dialect
 
 HISTORY_TABLE = "schema_migrations"
-
-
-@cache
-def load_queries(driver: str, queries_dir: Path) -> Any:
-    """The named queries of db/queries/, for one driver (aiosql.Queries)."""
-    return aiosql.from_path(queries_dir, driver)
 
 
 class Backend(abc.ABC):
@@ -33,12 +24,12 @@ class Backend(abc.ABC):
     """
 
     dialect: Dialect
-    driver: str
+    paramstyle: ParamStyle
 
     def __init__(self, url: DatabaseUrl, conn: Any) -> None:
         self.url = url
         self.conn = conn
-        self.queries = load_queries(self.driver, paths.queries_dir())
+        self.queries: Any = load(paths.queries_dir(), self.paramstyle)
 
     # -- transactions -------------------------------------------------------------------
     @abc.abstractmethod

@@ -30,7 +30,7 @@ OLDEST_SERVER = 120000  # PostgreSQL 12
 
 class PostgresBackend(Backend):
     dialect = "postgresql"
-    driver = "psycopg"
+    paramstyle = "pyformat"
 
     conn: psycopg.Connection[Any]
 

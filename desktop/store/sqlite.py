@@ -27,7 +27,7 @@ _WAL_ATTEMPTS = 50
 
 class SqliteBackend(Backend):
     dialect = "sqlite"
-    driver = "sqlite3"
+    paramstyle = "named"
 
     conn: sqlite3.Connection
 

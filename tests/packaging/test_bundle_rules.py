@@ -143,7 +143,7 @@ def test_other_qt_bindings_are_excluded():
 def test_spec_uses_the_rules_and_every_file_it_names_exists():
     spec = (PACKAGING / "postdesk.spec").read_text()
     for name in ("bundle_rules.keep", "drop_orphans", "drop_dangling_links",
-                 "icu_data.build_trimmed_library", "copy_metadata(\"postdesk\")",
+                 "icu_data.build_trimmed_library",
                  "console=False", "runtime_hook_fonts.py", "launcher.py"):
         assert name in spec, name
     for path in ("launcher.py", "runtime_hook_fonts.py", "fontconfig/fonts.conf"):
