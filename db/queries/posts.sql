@@ -6,14 +6,14 @@ SELECT p.id, p.user_id, p.title, p.content, p.created_at,
        (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count
 FROM posts p
 WHERE p.user_id = :user_id
-  AND lower(p.title) LIKE :pattern ESCAPE '\'
+  AND lower(p.title) LIKE lower(:pattern) ESCAPE '\'
   AND (p.created_at, p.id) < (:after_created, :after_id)
 ORDER BY p.created_at DESC, p.id DESC
 LIMIT :limit;
 
 -- name: count_posts(user_id, pattern)$
 SELECT count(*) FROM posts p
-WHERE p.user_id = :user_id AND lower(p.title) LIKE :pattern ESCAPE '\';
+WHERE p.user_id = :user_id AND lower(p.title) LIKE lower(:pattern) ESCAPE '\';
 
 -- name: get_post(id)^
 SELECT p.id, p.user_id, p.title, p.content, p.created_at,
@@ -50,7 +50,7 @@ SELECT p.id, p.user_id, p.title, p.content, p.created_at,
 FROM posts p
 WHERE p.user_id = :user_id
   AND p.created_at IS NULL
-  AND lower(p.title) LIKE :pattern ESCAPE '\'
+  AND lower(p.title) LIKE lower(:pattern) ESCAPE '\'
   AND p.id < :after_id
 ORDER BY p.id DESC
 LIMIT :limit;
@@ -62,14 +62,14 @@ SELECT p.id, p.user_id, p.title, p.content, p.created_at,
 FROM posts p
 WHERE p.user_id = :user_id
   AND p.created_at IS NOT NULL
-  AND lower(p.title) LIKE :pattern ESCAPE '\'
+  AND lower(p.title) LIKE lower(:pattern) ESCAPE '\'
 ORDER BY p.created_at DESC, p.id DESC
 LIMIT :limit OFFSET :offset;
 
 -- name: count_dated_posts(user_id, pattern)$
 SELECT count(*) FROM posts p
 WHERE p.user_id = :user_id AND p.created_at IS NOT NULL
-  AND lower(p.title) LIKE :pattern ESCAPE '\';
+  AND lower(p.title) LIKE lower(:pattern) ESCAPE '\';
 
 -- name: undated_posts_at(user_id, pattern, offset, limit)
 SELECT p.id, p.user_id, p.title, p.content, p.created_at,
@@ -77,7 +77,7 @@ SELECT p.id, p.user_id, p.title, p.content, p.created_at,
 FROM posts p
 WHERE p.user_id = :user_id
   AND p.created_at IS NULL
-  AND lower(p.title) LIKE :pattern ESCAPE '\'
+  AND lower(p.title) LIKE lower(:pattern) ESCAPE '\'
 ORDER BY p.id DESC
 LIMIT :limit OFFSET :offset;
 

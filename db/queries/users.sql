@@ -5,7 +5,7 @@
 SELECT u.id, u.name, u.email, u.created_at,
        (SELECT count(*) FROM posts p WHERE p.user_id = u.id) AS post_count
 FROM users u
-WHERE (lower(u.name) LIKE :pattern ESCAPE '\' OR lower(u.email) LIKE :pattern ESCAPE '\')
+WHERE (lower(u.name) LIKE lower(:pattern) ESCAPE '\' OR lower(u.email) LIKE lower(:pattern) ESCAPE '\')
   AND (u.name, u.id) > (:after_name, :after_id)
 ORDER BY u.name, u.id
 LIMIT :limit;
@@ -13,7 +13,7 @@ LIMIT :limit;
 -- name: count_users(pattern)$
 SELECT count(*)
 FROM users u
-WHERE lower(u.name) LIKE :pattern ESCAPE '\' OR lower(u.email) LIKE :pattern ESCAPE '\';
+WHERE lower(u.name) LIKE lower(:pattern) ESCAPE '\' OR lower(u.email) LIKE lower(:pattern) ESCAPE '\';
 
 -- name: get_user(id)^
 SELECT u.id, u.name, u.email, u.created_at,
@@ -52,7 +52,7 @@ WHERE id = :id AND name = :old_name AND email = :old_email;
 SELECT u.id, u.name, u.email, u.created_at,
        (SELECT count(*) FROM posts p WHERE p.user_id = u.id) AS post_count
 FROM users u
-WHERE lower(u.name) LIKE :pattern ESCAPE '\' OR lower(u.email) LIKE :pattern ESCAPE '\'
+WHERE lower(u.name) LIKE lower(:pattern) ESCAPE '\' OR lower(u.email) LIKE lower(:pattern) ESCAPE '\'
 ORDER BY u.name, u.id
 LIMIT :limit OFFSET :offset;
 

@@ -32,13 +32,20 @@ def open_database(
     migrations_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> Backend:
-    """Open a database for the app: refuse another program's database, then migrate it."""
+    """Open a database for the app: refuse another program's database, then migrate it.
+
+    Everything that can refuse the database (another program's tables, a schema from a
+    newer Postdesk, a changed migration, a damaged file) is checked by reading alone,
+    before prepare() writes anything (SQLite's switch to WAL rewrites the file header).
+    """
     backend = connect(url, create=create)
     try:
         refuse_foreign(backend)
+        runner = MigrationRunner(backend, migrations_dir)
+        runner.status()
         backend.prepare()
         if migrate:
-            MigrationRunner(backend, migrations_dir).migrate(progress)
+            runner.migrate(progress)
     except BaseException:
         backend.close()
         raise

@@ -66,6 +66,18 @@ def _raise(errors: dict[str, str]) -> None:
 
 
 def like_pattern(text: str) -> str:
-    """A case-blind LIKE pattern finding `text` anywhere, with its wildcards taken literally."""
-    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    """A LIKE pattern finding `text` anywhere, with its wildcards taken literally; the
+    queries compare lower(column) with lower(pattern), so the match ignores case.
+
+    A filter holding a NUL character is refused: no stored text can hold one, PostgreSQL
+    refuses it in a parameter, and SQLite would cut the pattern short at it (so "a\\0b"
+    would list everything ending in "a").
+    """
+    if "\x00" in text:
+        raise ValidationError.single(
+            "filter", "The filter contains a NUL character, which no stored text can hold."
+        )
+    # Lower-cased by the database, like the column it is compared with: Python's idea of
+    # lower case (Unicode-wide) and SQLite's (ASCII only) would otherwise disagree.
+    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"

@@ -3,7 +3,8 @@ and their forms. The database work goes through the worker; nothing here waits o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from typing import Any
 
@@ -176,11 +177,17 @@ class Editing(QObject):
         return True
 
     def _select_quietly(self, kind: Kind, row: int) -> None:
-        self._quiet = True
-        try:
+        with self._quietly():
             self.panes[kind].table.select_row(row)
+
+    @contextmanager
+    def _quietly(self) -> Iterator[None]:
+        """Selection changes made inside are the app's own: nothing is opened or asked."""
+        was, self._quiet = self._quiet, True
+        try:
+            yield
         finally:
-            self._quiet = False
+            self._quiet = was
 
     def _shown(self, kind: Kind) -> Any:
         return {Kind.USER: self.current_user, Kind.POST: self.current_post}.get(
@@ -431,8 +438,9 @@ class Editing(QObject):
         if choice is prompts.Choice.CANCEL:
             return
         gone = form.record
-        self.panes[kind].table.paged_model.remove_record(gone.id)
-        self._select_quietly(kind, -1)
+        with self._quietly():
+            self.panes[kind].table.paged_model.remove_record(gone.id)
+            self.panes[kind].table.select_row(-1)
         if choice is prompts.Choice.SAVE_AS_NEW:
             form.detach()
             self.save(kind, then)
@@ -492,7 +500,8 @@ class Editing(QObject):
 
     def _deleted(self, kind: Kind, record: Any) -> None:
         model: PagedModel[Any] = self.panes[kind].table.paged_model
-        row = model.remove_record(record.id)
+        with self._quietly():  # the person already agreed to lose this record's edits
+            row = model.remove_record(record.id)
         form = self.forms[kind]
         form.clear()
         neighbour = model.record(min(row or 0, model.rowCount() - 1))

@@ -24,7 +24,7 @@ from desktop.store.migrations import MigrationRunner
 
 def migrate(url: str, folder: Path | None) -> dict[str, object]:
     try:
-        backend = open_database(url, migrate=False)
+        backend = open_database(url, migrate=False, migrations_dir=folder)
         try:
             applied = MigrationRunner(backend, folder).migrate()
         finally:

@@ -1,0 +1,432 @@
+"""A loopback TCP proxy in front of a PostgreSQL server, for fault tests and benchmarks.
+
+    with Proxy("127.0.0.1", 5432, delay_s=0.025) as proxy:   # a 50 ms round trip
+        conn = psycopg.connect(proxy.url_for("mydb", "postgres"))
+        proxy.reset_counts()
+        conn.execute("SELECT 1")
+        assert proxy.round_trips == 1
+        proxy.cut_all()          # every live connection breaks at once (the client sees RST)
+        proxy.refuse(True)       # and new ones are turned away until refuse(False)
+
+Each accepted connection gets its own connection to the target and one thread per
+direction (two when delaying), so connections never wait for one another. With
+`delay_s`, every chunk read from one side is delivered to the other `delay_s` later, in
+order; reading goes on meanwhile, so a delay adds latency without limiting throughput.
+
+A *round trip* is a burst of client-to-server data followed by a server reply: counted
+when the first reply bytes arrive after client data was passed on. Messages the server
+sends on its own (a NOTICE, a broken connection's FATAL) count only after a request.
+
+The proxy is bounded: it stops by itself after `lifetime_s`, its threads are daemons, and
+`stop()` (leaving the `with` block) closes every socket and waits at most a few seconds.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import struct
+import threading
+import time
+from collections import deque
+from types import TracebackType
+from urllib.parse import quote, urlencode
+
+log = logging.getLogger(__name__)
+
+CHUNK = 65536
+JOIN_TIMEOUT_S = 5.0
+DEFAULT_LIFETIME_S = 900.0
+
+
+class _Link:
+    """One client connection and its connection to the target."""
+
+    def __init__(self, proxy: Proxy, client: socket.socket, upstream: socket.socket) -> None:
+        self.proxy = proxy
+        self.client = client
+        self.upstream = upstream
+        self.lock = threading.Lock()
+        self.cut = threading.Event()  # set by abort(): stop moving bytes
+        self.request_pending = False  # client data passed on, no reply seen since
+        self.open_directions = 2
+        self.closed = threading.Event()
+        self.threads: list[threading.Thread] = []
+        self._queues_ready: list[threading.Condition] = []  # woken by abort()
+
+    # -- starting ------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._direction(self.client, self.upstream, to_server=True)
+        self._direction(self.upstream, self.client, to_server=False)
+        for thread in self.threads:
+            thread.start()
+
+    def _direction(self, source: socket.socket, sink: socket.socket, *, to_server: bool) -> None:
+        name = "up" if to_server else "down"
+        if self.proxy.delay_s <= 0:
+            self.threads.append(
+                threading.Thread(
+                    target=self._pump_direct,
+                    args=(source, sink, to_server),
+                    name=f"proxy-{name}",
+                    daemon=True,
+                )
+            )
+            return
+        queue: deque[tuple[float, bytes]] = deque()
+        ready = threading.Condition()
+        self._queues_ready.append(ready)
+        self.threads.append(
+            threading.Thread(
+                target=self._read_delayed,
+                args=(source, queue, ready, to_server),
+                name=f"proxy-{name}-read",
+                daemon=True,
+            )
+        )
+        self.threads.append(
+            threading.Thread(
+                target=self._deliver_delayed,
+                args=(sink, queue, ready, to_server),
+                name=f"proxy-{name}-deliver",
+                daemon=True,
+            )
+        )
+
+    # -- moving bytes --------------------------------------------------------------------------
+    def _pump_direct(self, source: socket.socket, sink: socket.socket, to_server: bool) -> None:
+        try:
+            while (data := self._recv(source, to_server)) and not self.cut.is_set():
+                self._send(sink, data, to_server)
+            self._half_close(sink)
+        except OSError:
+            self.abort(reset_client=False)
+        finally:
+            self._direction_done()
+
+    def _read_delayed(
+        self,
+        source: socket.socket,
+        queue: deque[tuple[float, bytes]],
+        ready: threading.Condition,
+        to_server: bool,
+    ) -> None:
+        data = b""
+        try:
+            while data := self._recv(source, to_server):
+                with ready:
+                    queue.append((time.monotonic() + self.proxy.delay_s, data))
+                    ready.notify()
+        except OSError:
+            self.abort(reset_client=False)
+        finally:
+            with ready:
+                queue.append((time.monotonic() + self.proxy.delay_s, b""))  # end of stream
+                ready.notify()
+
+    def _deliver_delayed(
+        self,
+        sink: socket.socket,
+        queue: deque[tuple[float, bytes]],
+        ready: threading.Condition,
+        to_server: bool,
+    ) -> None:
+        try:
+            while True:
+                with ready:
+                    while not queue and not self.cut.is_set():
+                        ready.wait()
+                    if self.cut.is_set():
+                        return
+                    due, data = queue.popleft()
+                wait = due - time.monotonic()
+                if wait > 0 and self.closed.wait(wait):
+                    return
+                if self.cut.is_set():
+                    return
+                if not data:
+                    self._half_close(sink)
+                    return
+                self._send(sink, data, to_server)
+        except OSError:
+            self.abort(reset_client=False)
+        finally:
+            self._direction_done()
+
+    def _recv(self, source: socket.socket, to_server: bool) -> bytes:
+        data = source.recv(CHUNK)
+        if data and not to_server:
+            with self.lock:
+                replied = self.request_pending
+                self.request_pending = False
+            if replied:
+                self.proxy._count_round_trip()
+        return data
+
+    def _send(self, sink: socket.socket, data: bytes, to_server: bool) -> None:
+        if to_server:
+            # Marked before sending: the reply may be read before sendall() returns.
+            with self.lock:
+                self.request_pending = True
+        sink.sendall(data)
+        self.proxy._count_bytes(len(data), to_server)
+
+    def _half_close(self, sink: socket.socket) -> None:
+        if self.cut.is_set():
+            return  # a cut connection's client gets its reset, never a FIN
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+    # -- ending --------------------------------------------------------------------------------
+    def abort(self, *, reset_client: bool) -> None:
+        """End both sides now; with `reset_client`, the client gets a TCP RST (no FIN)."""
+        with self.lock:
+            if self.cut.is_set():
+                return
+            self.cut.set()
+        if reset_client:
+            with contextlib.suppress(OSError):
+                self.client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            # SHUT_RD wakes the thread blocked reading from the client without sending a
+            # FIN; closing with a zero linger then sends the RST.
+            with contextlib.suppress(OSError):
+                self.client.shutdown(socket.SHUT_RD)
+        else:
+            with contextlib.suppress(OSError):
+                self.client.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):
+            self.upstream.shutdown(socket.SHUT_RDWR)
+        self.closed.set()  # wakes deliveries waiting for their time
+        for ready in self._queues_ready:  # and those waiting for data
+            with ready:
+                ready.notify_all()
+
+    def _direction_done(self) -> None:
+        with self.lock:
+            self.open_directions -= 1
+            last = self.open_directions == 0
+        if last:
+            self._close_sockets()
+
+    def _close_sockets(self) -> None:
+        # Only once no thread uses them: a descriptor closed under a running recv() could be
+        # reused by the next connection.
+        for sock in (self.client, self.upstream):
+            with contextlib.suppress(OSError):
+                sock.close()
+        self.closed.set()
+        self.proxy._forget(self)
+
+    def wait_closed(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        for thread in self.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return all(not thread.is_alive() for thread in self.threads)
+
+
+class Proxy:
+    """A TCP proxy on 127.0.0.1 (a free port) in front of `target_host:target_port`.
+
+    Use it as a context manager, or call `start()` and `stop()`. Counters (`round_trips`,
+    `bytes_to_server`, `bytes_to_client`) run from the start or the last `reset_counts()`.
+    """
+
+    def __init__(
+        self,
+        target_host: str,
+        target_port: int,
+        delay_s: float = 0.0,
+        *,
+        lifetime_s: float | None = DEFAULT_LIFETIME_S,
+    ) -> None:
+        self.target = (target_host, target_port)
+        self.delay_s = delay_s
+        self.lifetime_s = lifetime_s
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        self._lock = threading.Lock()
+        self._links: set[_Link] = set()
+        self._refusing = False
+        self._stopping = threading.Event()
+        self._accept_thread: threading.Thread | None = None
+        self._timer: threading.Timer | None = None
+        self._round_trips = 0
+        self._bytes_up = 0
+        self._bytes_down = 0
+        self._accepted = 0
+        self._refused = 0
+
+    # -- life ----------------------------------------------------------------------------------
+    def start(self) -> Proxy:
+        """Begin accepting connections (returns self)."""
+        if self._accept_thread is None:
+            self._accept_thread = threading.Thread(
+                target=self._accept_loop, name="proxy-accept", daemon=True
+            )
+            self._accept_thread.start()
+            if self.lifetime_s is not None:
+                self._timer = threading.Timer(self.lifetime_s, self._expire)
+                self._timer.daemon = True
+                self._timer.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop accepting, end every connection and wait (boundedly) for the threads."""
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        if self._timer is not None:
+            self._timer.cancel()
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes accept() (Linux)
+        with contextlib.suppress(OSError):
+            self._listener.close()
+        links = self._live()
+        for link in links:
+            link.abort(reset_client=False)
+        for link in links:
+            link.wait_closed(JOIN_TIMEOUT_S)
+        if self._accept_thread is not None:
+            self._accept_thread.join(JOIN_TIMEOUT_S)
+
+    def __enter__(self) -> Proxy:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _expire(self) -> None:
+        if not self._stopping.is_set():
+            log.warning("proxy on port %s outlived %s s: stopping it", self.port, self.lifetime_s)
+            self.stop()
+
+    # -- addresses -----------------------------------------------------------------------------
+    def url_for(self, dbname: str, user: str = "postgres", **params: str) -> str:
+        """A libpq URL reaching `dbname` through the proxy; `params` become query parameters
+        (e.g. sslmode="disable", connect_timeout="5", password=...)."""
+        query = f"?{urlencode(params)}" if params else ""
+        return f"postgresql://{quote(user, safe='')}@127.0.0.1:{self.port}/{quote(dbname)}{query}"
+
+    # -- faults --------------------------------------------------------------------------------
+    def cut_all(self) -> int:
+        """Break every live connection at once: the client gets a TCP reset, the server sees
+        its connection closed. Returns how many were cut, once their sockets are closed."""
+        links = self._live()
+        for link in links:
+            link.abort(reset_client=True)
+        for link in links:
+            link.wait_closed(JOIN_TIMEOUT_S)
+        return len(links)
+
+    def refuse(self, refusing: bool = True) -> None:
+        """While True, new connections are reset as soon as they arrive."""
+        with self._lock:
+            self._refusing = refusing
+
+    # -- counters ------------------------------------------------------------------------------
+    @property
+    def round_trips(self) -> int:
+        with self._lock:
+            return self._round_trips
+
+    @property
+    def bytes_to_server(self) -> int:
+        with self._lock:
+            return self._bytes_up
+
+    @property
+    def bytes_to_client(self) -> int:
+        with self._lock:
+            return self._bytes_down
+
+    @property
+    def connection_count(self) -> int:
+        """Connections open through the proxy right now."""
+        with self._lock:
+            return len(self._links)
+
+    @property
+    def connections_accepted(self) -> int:
+        """Connections passed on since the start (refused ones not included)."""
+        with self._lock:
+            return self._accepted
+
+    @property
+    def connections_refused(self) -> int:
+        with self._lock:
+            return self._refused
+
+    def reset_counts(self) -> None:
+        """Start the round-trip and byte counters again from zero."""
+        with self._lock:
+            self._round_trips = self._bytes_up = self._bytes_down = 0
+
+    def wait_for_connections(self, count: int, timeout: float = 5.0) -> bool:
+        """Wait until `count` connections are open; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.connection_count >= count:
+                return True
+            time.sleep(0.01)
+        return self.connection_count >= count
+
+    # -- internals -----------------------------------------------------------------------------
+    def _accept_loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                client, _address = self._listener.accept()
+            except OSError:
+                return  # the listener was closed by stop()
+            with self._lock:
+                refusing = self._refusing
+                if refusing:
+                    self._refused += 1
+            if refusing or self._stopping.is_set():
+                _reset(client)
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=10)
+                upstream.settimeout(None)
+            except OSError:
+                _reset(client)  # as the server itself would refuse
+                continue
+            for sock in (client, upstream):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            link = _Link(self, client, upstream)
+            with self._lock:  # started under the lock: cut_all() never sees it half-made
+                self._links.add(link)
+                self._accepted += 1
+                link.start()
+
+    def _live(self) -> list[_Link]:
+        with self._lock:
+            return list(self._links)
+
+    def _forget(self, link: _Link) -> None:
+        with self._lock:
+            self._links.discard(link)
+
+    def _count_round_trip(self) -> None:
+        with self._lock:
+            self._round_trips += 1
+
+    def _count_bytes(self, size: int, to_server: bool) -> None:
+        with self._lock:
+            if to_server:
+                self._bytes_up += size
+            else:
+                self._bytes_down += size
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close with a TCP reset rather than an orderly FIN."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
