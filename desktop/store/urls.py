@@ -11,6 +11,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 Dialect = Literal["sqlite", "postgresql"]
 
 _CONNINFO_KEYS = ("host", "hostaddr", "dbname", "user", "port", "service", "password", "sslmode")
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.,:/@+-]+")
 _CONNINFO_KEY = re.compile(rf"^\s*({'|'.join(_CONNINFO_KEYS)})\s*=")
 _CONNINFO_PAIR = re.compile(r"(\w+)\s*=\s*('(?:[^'\\]|\\.)*'|\S*)")
 _SECRET_KEYS = {"password", "sslpassword"}
@@ -48,11 +49,12 @@ class DatabaseUrl:
         if self.dialect == "sqlite":
             return self.target
         parts = {k: v for k, v in conninfo_parts(self.target).items() if k not in _SECRET_KEYS}
-        return " ".join(f"{k}={_quote(v)}" for k, v in parts.items())
+        return " ".join(f"{k}={quote_value(v)}" for k, v in parts.items())
 
 
-def _quote(value: str) -> str:
-    if value and not re.search(r"[\s'\\]", value):
+def quote_value(value: str) -> str:
+    """A conninfo value as libpq reads it: quoted, with \\ and ' escaped, unless plain."""
+    if _PLAIN_VALUE.fullmatch(value):
         return value
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 

@@ -453,22 +453,21 @@ class Editing(QObject):
         record = self.forms[kind].record
         if record is None:
             return
-        if kind is Kind.USER:
-            self.worker.submit(
-                lambda repo: repo.user_delete_report(record.id),
-                lambda report: self._confirm_delete(kind, record, report),
-                lambda error: self.error.emit("Not Deleted", str(error)),
-                owner=self,
-            )
-        elif kind is Kind.POST:
-            self.worker.submit(
-                lambda repo: repo.post_delete_report(record.id),
-                lambda report: self._confirm_delete(kind, record, report),
-                lambda error: self.error.emit("Not Deleted", str(error)),
-                owner=self,
-            )
-        else:
+        if kind is Kind.COMMENT:  # nothing goes with a comment
             self._confirm_delete(kind, record, DeleteReport(0, 0))
+            return
+
+        def report(repo: Repository) -> DeleteReport:
+            if kind is Kind.USER:
+                return repo.user_delete_report(record.id)
+            return repo.post_delete_report(record.id)
+
+        self.worker.submit(
+            report,
+            lambda found: self._confirm_delete(kind, record, found),
+            lambda error: self._delete_failed(kind, record, error),
+            owner=self,
+        )
 
     def _confirm_delete(self, kind: Kind, record: Any, report: DeleteReport) -> None:
         question = delete_question(kind, record, report)

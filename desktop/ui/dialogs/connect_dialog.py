@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import getpass
 import logging
-import re
 from collections.abc import Mapping
 from itertools import pairwise
 from typing import Any
@@ -34,7 +33,7 @@ from PySide6.QtWidgets import (
 from desktop.store.backend import Backend
 from desktop.store.connection import connect
 from desktop.store.errors import StoreError
-from desktop.store.urls import DatabaseUrl
+from desktop.store.urls import DatabaseUrl, quote_value
 from desktop.ui.background import Task
 
 log = logging.getLogger(__name__)
@@ -60,19 +59,12 @@ SSL_MODES: tuple[tuple[str, str, str], ...] = (
     ),
 )
 _FIELD_KEYS = frozenset({"host", "port", "dbname", "user", "password", "sslmode", "service"})
-_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.,:/@+-]+")
 _ERROR_STYLE = "color: #b3261e;"
 
 # Abandoned tests still running: kept alive so their late connection reaches `discard`
 # even after the dialog is gone.
 _abandoned: set[Task] = set()
 
-
-def quote_value(value: str) -> str:
-    """A conninfo value as libpq reads it: quoted, with \\ and ' escaped, unless plain."""
-    if _PLAIN_VALUE.fullmatch(value):
-        return value
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _close_late_connection(result: Any) -> None:
