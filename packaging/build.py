@@ -17,12 +17,12 @@ import argparse
 import importlib.util
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
 import tarfile
 import time
-import tomllib
 import zipfile
 from pathlib import Path
 
@@ -36,8 +36,12 @@ MB = 1000 * 1000
 
 
 def version() -> str:
-    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    return str(data["project"]["version"])
+    # Written once, in desktop/__init__.py (pyproject.toml reads it from there too).
+    text = (ROOT / "desktop" / "__init__.py").read_text(encoding="utf-8")
+    found = re.search(r'__version__ = "([^"]+)"', text)
+    if found is None:
+        raise SystemExit("build: no __version__ in desktop/__init__.py")
+    return found[1]
 
 
 def archive_name(dist: Path) -> Path:

@@ -6,19 +6,20 @@ import os
 import platform
 import sys
 import tarfile
-import tomllib
 from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, load_script
+from desktop import __version__
+
+from .conftest import load_script
 
 build = load_script("build")
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux archive")
 def test_archive_name_carries_version_system_and_machine(tmp_path):
-    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    version = __version__
     name = build.archive_name(tmp_path).name
     assert name == f"Postdesk-{version}-linux-{platform.machine().lower()}.tar.gz"
 

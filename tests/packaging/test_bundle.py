@@ -10,12 +10,12 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QImage
 
+from desktop import __version__
 from desktop.store.migrations import discover
 
 from .conftest import ROOT, RunBundle, bundle_env
@@ -38,7 +38,7 @@ def internal(bundle: Path) -> Path:
 
 
 def test_version_is_the_project_version(run_bundle: RunBundle):
-    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    version = __version__
     result = run_bundle("--version")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"Postdesk {version}"
