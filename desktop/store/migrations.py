@@ -150,7 +150,11 @@ class MigrationRunner:
         with self.backend.migration_lock():
             with self.backend.transaction():
                 self.backend.queries.create_history_table(self.backend.conn)
-                _check_history(self._history(), known)
+                history = self._history()
+                _check_history(history, known)
+            done = {row.version for row in history}
+            if all(migration.version in done for migration in known):
+                return applied_now  # the usual launch: one short transaction, nothing to do
             for index, migration in enumerate(known):
                 if self._apply_if_pending(migration, known):
                     applied_now.append(migration)

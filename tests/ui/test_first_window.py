@@ -57,3 +57,19 @@ def test_users_model_pages_through_the_worker(repo, qtbot):
         assert model.index(0, 1).data() == "user0@example.com"
     finally:
         worker.stop()
+
+
+def test_a_grown_log_is_set_aside_at_launch(tmp_path):
+    from desktop.ui.app import LOG_BACKUPS, LOG_LIMIT_BYTES, rotate_log
+
+    log = tmp_path / "postdesk.log"
+    log.write_text("small\n")
+    rotate_log(log)
+    assert log.read_text() == "small\n"  # under the limit: kept as it is
+    for launch in range(LOG_BACKUPS + 2):
+        log.write_text(f"launch {launch}\n" + "x" * LOG_LIMIT_BYTES)
+        rotate_log(log)
+        assert not log.exists()
+    kept = sorted(path.name for path in tmp_path.iterdir())
+    assert kept == [f"postdesk.log.{n}" for n in range(1, LOG_BACKUPS + 1)]
+    assert (tmp_path / "postdesk.log.1").read_text().startswith(f"launch {LOG_BACKUPS + 1}")
