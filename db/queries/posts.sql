@@ -96,3 +96,28 @@ WHERE p.id IN (
     LIMIT :limit OFFSET :offset
 )
 ORDER BY p.created_at DESC, p.id DESC;
+
+-- A page of dated posts and, in the same round trip, the undated ones that follow them
+-- when the dated run out (part 0, then part 1); over a network one query beats two.
+-- name: list_posts_then_undated(user_id, pattern, after_created, after_id, limit)
+SELECT id, user_id, title, content, created_at, comment_count FROM (
+    SELECT 0 AS part, p.id, p.user_id, p.title, p.content, p.created_at,
+           (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count
+    FROM posts p
+    WHERE p.user_id = :user_id
+      AND lower(p.title) LIKE lower(:pattern) ESCAPE '\'
+      AND (p.created_at, p.id) < (:after_created, :after_id)
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT :limit
+) AS dated
+UNION ALL
+SELECT id, user_id, title, content, created_at, comment_count FROM (
+    SELECT 1 AS part, p.id, p.user_id, p.title, p.content, p.created_at,
+           (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count
+    FROM posts p
+    WHERE p.user_id = :user_id
+      AND p.created_at IS NULL
+      AND lower(p.title) LIKE lower(:pattern) ESCAPE '\'
+    ORDER BY p.id DESC
+    LIMIT :limit
+) AS undated;

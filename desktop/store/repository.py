@@ -31,7 +31,6 @@ from desktop.store.validation import clean_comment, clean_post, clean_user, like
 
 DEFAULT_PAGE = 100
 _END_OF_TIME = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
-_NO_ID = 2**31 - 1  # above every id an INTEGER column holds
 
 
 def _check_limit(limit: int) -> None:
@@ -197,35 +196,47 @@ class Repository:
         _check_limit(limit)
         pattern = like_pattern(filter_text)
         with self.db.reading():
-            rows: list[Any] = []
             if after is None or after.created_at is not None:
-                rows = self._dated_posts(user_id, pattern, after, limit + 1)
-                if len(rows) > limit:
-                    last = rows[limit - 1]
+                both = self._dated_then_undated(user_id, pattern, after, limit + 1)
+                # UNION ALL promises no order: put it back (at most twice a page of rows).
+                dated = sorted(
+                    (row for row in both if row[4] is not None),
+                    key=lambda row: (row[4], row[0]),
+                    reverse=True,
+                )
+                undated = sorted(
+                    (row for row in both if row[4] is None), key=lambda row: row[0], reverse=True
+                )
+                rows = dated + undated
+                if len(dated) > limit:
+                    last = dated[limit - 1]
                     cursor = PostCursor(self.db.time_from_db(last[4]), last[0], stored=last[4])
-                    return Page([self._post(row) for row in rows[:limit]], cursor)
-            after_id = after.id if after is not None and after.created_at is None else _NO_ID
-            rows += self.q.list_undated_posts(
-                self.db.conn,
-                user_id=user_id,
-                pattern=pattern,
-                after_id=after_id,
-                limit=limit + 1 - len(rows),
-            )
+                    return Page([self._post(row) for row in dated[:limit]], cursor)
+            else:
+                rows = list(
+                    self.q.list_undated_posts(
+                        self.db.conn,
+                        user_id=user_id,
+                        pattern=pattern,
+                        after_id=after.id,
+                        limit=limit + 1,
+                    )
+                )
         posts = [self._post(row) for row in rows[:limit]]
         more = len(rows) > limit
         return Page(posts, PostCursor(None, posts[-1].id) if more else None)
 
-    def _dated_posts(
+    def _dated_then_undated(
         self, user_id: int, pattern: str, after: PostCursor | None, limit: int
     ) -> list[Any]:
+        """Dated posts after `after`, then the undated ones: one statement, one round trip."""
         start = after or PostCursor(_END_OF_TIME, 0)
         after_created = start.stored
         if after_created is None:
             assert start.created_at is not None
             after_created = self.db.time_to_db(start.created_at)
         return list(
-            self.q.list_posts(
+            self.q.list_posts_then_undated(
                 self.db.conn,
                 user_id=user_id,
                 pattern=pattern,
