@@ -9,7 +9,7 @@ PACKAGE_STAMP := $(VENV)/.installed-package
 BUNDLE := dist/Postdesk/Postdesk
 export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
-.PHONY: run test faults lint system-packages clean package install-desktop startup
+.PHONY: run test faults bench bench-quick lint system-packages clean package install-desktop startup
 
 run: $(STAMP)
 	$(BIN)/python -m desktop
@@ -36,6 +36,16 @@ package: $(PACKAGE_STAMP)
 install-desktop:
 	test -x $(BUNDLE) || $(MAKE) package
 	sh dist/Postdesk/install-desktop.sh
+
+# Scale: a million posts on SQLite, local PostgreSQL and through a 50 ms link, beside the
+# raw query and stock Qt; the data set is built once and kept in var/bench/.
+# Needs the PostgreSQL server of POSTDESK_BENCH_POSTGRES (default: the local one).
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/scale.py
+
+# The same on a hundredth of the data, in about a minute.
+bench-quick: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/scale.py --quick
 
 # Launch to the window showing its rows: source, bundle and the floor, 10 runs each.
 startup: $(STAMP)

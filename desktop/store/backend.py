@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -57,11 +57,22 @@ class Backend(abc.ABC):
     def bulk_insert(
         self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
     ) -> None:
-        """Insert many rows fast, inside the current transaction."""
+        """Insert many rows fast, inside the current transaction. `rows` is read once, in
+        chunks; values are ints, strings or None, and timestamps as time_to_db gives them or
+        as the UTC ISO-8601 text desktop.store.sqlite.format_time writes (both read it)."""
 
     @abc.abstractmethod
     def lock_for_bulk_load(self, tables: Sequence[str]) -> None:
         """Keep other writers out of these tables until the transaction ends."""
+
+    def bulk_load(
+        self, tables: Sequence[str], *, set_indexes_aside: bool
+    ) -> AbstractContextManager[None]:
+        """Inside the current transaction, around the bulk_insert calls of a large load:
+        settings that make it faster and, with `set_indexes_aside`, the secondary indexes
+        and foreign keys of `tables` dropped first and recreated exactly as they were at the
+        end (on an error nothing is recreated: the transaction's rollback restores them)."""
+        return nullcontext()
 
     @abc.abstractmethod
     def after_bulk_insert(self, table: str) -> None:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from itertools import chain, islice
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +24,10 @@ from desktop.store.urls import DatabaseUrl
 
 BUSY_TIMEOUT_S = 5.0
 _WAL_ATTEMPTS = 50
+_BULK_ROWS = 50  # rows per INSERT statement in bulk_insert
+_BULK_PARAMETERS = 999  # SQLite before 3.32 allows no more parameters in one statement
+_BULK_CHUNK = 20_000  # rows taken from the iterable at a time
+_BULK_CACHE_KIB = 256 * 1024  # page cache while bulk loading
 
 
 class SqliteBackend(Backend):
@@ -93,12 +98,51 @@ class SqliteBackend(Backend):
     def bulk_insert(
         self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
     ) -> None:
-        marks = ", ".join("?" for _ in columns)
-        self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+        # One statement per row spends most of its time starting and finishing statements:
+        # INSERTs of _BULK_ROWS rows each take three times as many rows per second.
+        width = len(columns)
+        per_statement = max(1, min(_BULK_ROWS, _BULK_PARAMETERS // width))
+        head = f"INSERT INTO {_quote(table)} ({', '.join(map(_quote, columns))}) VALUES "
+        one = "(" + ", ".join("?" * width) + ")"
+        many = head + ", ".join([one] * per_statement)
+        step = per_statement * width
+        source = iter(rows)
+        while chunk := list(islice(source, _BULK_CHUNK)):
+            if set(map(len, chunk)) != {width}:
+                raise ValueError(f"every row for {table} must have {width} values")
+            whole = len(chunk) - len(chunk) % per_statement
+            flat = list(chain.from_iterable(chunk[:whole]))
+            self.conn.executemany(many, [flat[i : i + step] for i in range(0, len(flat), step)])
+            if whole < len(chunk):
+                self.conn.executemany(head + one, chunk[whole:])
 
     def lock_for_bulk_load(self, tables: Sequence[str]) -> None:
         # The transaction's BEGIN IMMEDIATE already keeps every other writer out.
         return None
+
+    @contextmanager
+    def bulk_load(self, tables: Sequence[str], *, set_indexes_aside: bool) -> Iterator[None]:
+        # A page cache large enough for the indexes being filled: the default 2 MB makes
+        # every index insert of a large load go to the disk and back.
+        (previous,) = self.conn.execute("PRAGMA cache_size").fetchone()
+        self.conn.execute(f"PRAGMA cache_size = {-_BULK_CACHE_KIB}")
+        try:
+            if not set_indexes_aside:
+                yield
+                return
+            names = ", ".join("?" * len(tables))
+            indexes = self.conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                f" AND tbl_name IN ({names}) ORDER BY rowid",
+                tuple(tables),
+            ).fetchall()
+            for name, _sql in indexes:
+                self.conn.execute(f"DROP INDEX {_quote(name)}")
+            yield
+            for _name, sql in indexes:  # the very text they were made with: the same schema
+                self.conn.execute(sql)
+        finally:
+            self.conn.execute(f"PRAGMA cache_size = {int(previous)}")
 
     def after_bulk_insert(self, table: str) -> None:
         # AUTOINCREMENT's sqlite_sequence already follows explicit ids.
@@ -126,7 +170,21 @@ class SqliteBackend(Backend):
 def format_time(value: datetime) -> str:
     """UTC, ISO-8601, milliseconds and a Z: the form the schema's default writes."""
     utc = value.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # %-formatting: four times faster than strftime (bulk loads format a million of these),
+    # and the year has four digits always, as SQLite's own strftime('%Y') writes it.
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031
+        utc.year,
+        utc.month,
+        utc.day,
+        utc.hour,
+        utc.minute,
+        utc.second,
+        utc.microsecond // 1000,
+    )
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
 
 
 def split_statements(sql: str) -> list[str]:

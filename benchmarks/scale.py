@@ -1,0 +1,618 @@
+"""Scale: the app on a million posts, locally and over a slow link, against the raw-query
+floor and the stock Qt way (issue 10).
+
+    .venv/bin/python benchmarks/scale.py            # `make bench`: the full data set
+    .venv/bin/python benchmarks/scale.py --quick    # `make bench-quick`: a hundredth of it
+
+Builds (or finds cached) the data set of benchmarks/dataset.py, then measures in one run,
+each part in a fresh process so that no part's memory or threads disturb another:
+
+1. cold start to the first users painted on the SQLite file (benchmarks/app_start.py),
+   beside a minimal PySide6 window over the same file;
+2. the app's steps with its real models and views offscreen (benchmarks/app_steps.py) on
+   SQLite, on the local PostgreSQL server, and on that server through a loopback proxy
+   adding 50 ms to each round trip (benchmarks/net_proxy.py);
+3. the same pages by the raw query alone, no Qt (benchmarks/floor_queries.py);
+4. the same queries without LIMIT in QSqlQueryModel + QTableView (benchmarks/stock_qt.py).
+
+It prints the table (median / p95 of the repeated runs), writes it with the machine and
+the data set to var/bench/results.md (raw figures in results.json), and ends with the one
+line the issue defines:
+
+    bench: worst_p95_ms=… heavy_stock_ratio=… max_stall_ms=… rss_mb=… start_s=…
+    proxy_first_rows_ms=… proxy_connect_rt=…
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import benchlib
+import dataset
+from benchlib import Sample
+
+from desktop.store.urls import conninfo_parts
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+# Steps 2, 3 and 5 (the p95 target) and which of them are heavy (the stock Qt target).
+FIRST_ROWS = [
+    "select heavy user",
+    "select typical user",
+    "select heavy post",
+    "select typical post",
+    "filter prefix",
+    "filter substring",
+]
+HEAVY = ["select heavy user", "select heavy post", "filter prefix", "filter substring"]
+TARGETS = {
+    "first_rows_p95_ms": 16.0,
+    "ctrl_end_ms": 100.0,
+    "stall_ms": 16.0,
+    "rss_mb": 200.0,
+    "start_s": 0.45,
+    "proxy_extra_ms": 16.0,
+    "proxy_connect_rt": 3,
+}
+
+
+@dataclass
+class Backend:
+    key: str  # sqlite, postgresql, proxy
+    label: str
+    facts: dict[str, Any]
+    proxy: bool
+    scroll_pages: int  # 0: to the end
+
+
+@dataclass
+class Measured:
+    ours: dict[str, Sample]
+    ours_extra: dict[str, Any]
+    floor: dict[str, Sample]
+    stock: dict[str, Sample]
+    stock_extra: dict[str, Any]
+
+
+# -- running the parts ------------------------------------------------------------------------
+def child_env(home: Path) -> dict[str, str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(home))
+    env["XDG_CONFIG_HOME"] = str(home / ".config")
+    env.pop("PYTHONPROFILEIMPORTTIME", None)
+    return env
+
+
+def run_child(script: str, args: list[str], env: dict[str, str], timeout: float) -> None:
+    command = [sys.executable, str(HERE / script), *args]
+    started = time.monotonic()
+    result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True,
+                            timeout=timeout)
+    print(f"    ({script}: {time.monotonic() - started:.1f} s)", flush=True)
+    for line in result.stderr.splitlines():
+        print(f"    {script}: {line}", flush=True)
+    if result.returncode != 0:
+        raise SystemExit(
+            f"{script} {' '.join(args)} failed ({result.returncode}):\n"
+            f"{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+        )
+
+
+def cold_start(database: str, runs: int, env: dict[str, str]) -> tuple[Sample, Sample]:
+    """Launch to the first users painted: the app, and the minimal window, in turns."""
+    app, minimal = Sample(), Sample()
+
+    def once(kind: str) -> float:
+        launched = time.time()
+        result = subprocess.run(
+            [sys.executable, str(HERE / "app_start.py"), kind, database],
+            env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
+        )
+        lines = [ln for ln in result.stdout.splitlines() if ln.startswith("painted ")]
+        if result.returncode != 0 or not lines:
+            raise SystemExit(f"app_start.py {kind} failed: {result.stderr[-2000:]}")
+        return (float(lines[-1].split()[1]) - launched) * 1000
+
+    once("minimal")  # warm-up: file caches, fontconfig's cache, .pyc files
+    once("app")
+    for _ in range(runs):
+        minimal.add(once("minimal"))
+        app.add(once("app"))
+    return app, minimal
+
+
+def measure(backend: Backend, runs: int, folder: Path, env: dict[str, str]) -> Measured:
+    facts_path = folder / f"facts-{backend.key}.json"
+    facts_path.write_text(json.dumps(backend.facts))
+    proxy = ["--proxy"] if backend.proxy else []
+    common = [str(facts_path)]
+    scroll = ["--scroll-pages", str(backend.scroll_pages)]
+    outs = {part: folder / f"{part}-{backend.key}.json" for part in ("ours", "floor", "stock")}
+    timeout = 3600
+    print(f"  {backend.label}: the app's steps…", flush=True)
+    run_child("app_steps.py", [*common, str(outs["ours"]), "--runs", str(runs), *proxy, *scroll],
+              env, timeout)
+    print(f"  {backend.label}: the floor…", flush=True)
+    run_child("floor_queries.py", [*common, str(outs["floor"]), "--runs", str(runs), *proxy],
+              env, timeout)
+    print(f"  {backend.label}: stock Qt…", flush=True)
+    run_child("stock_qt.py", [*common, str(outs["stock"]), "--runs", str(runs), *proxy, *scroll],
+              env, timeout)
+    ours, ours_extra = benchlib.load_results(outs["ours"])
+    floor, _ = benchlib.load_results(outs["floor"])
+    stock, stock_extra = benchlib.load_results(outs["stock"])
+    return Measured(ours, ours_extra, floor, stock, stock_extra)
+
+
+# -- the table ----------------------------------------------------------------------------------
+def ms(value: float) -> str:
+    if value is None or math.isnan(value):
+        return "—"
+    if value >= 1000:
+        return f"{value / 1000:.2f} s"
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def pair(sample: Sample | None) -> str:
+    if sample is None or not sample.values:
+        return "—"
+    if len(sample.values) == 1:
+        return ms(sample.values[0])
+    return f"{ms(sample.median)} / {ms(sample.p95)}"
+
+
+def trips(*samples: Sample | None) -> str:
+    shown = [str(s.trips) if s is not None and s.trips is not None else "—" for s in samples]
+    return " / ".join(shown)
+
+
+@dataclass
+class Row:
+    step: str
+    backend: str
+    ours: Sample | None
+    floor: Sample | None
+    stock: Sample | None
+    proxy: bool
+
+    def cells(self) -> list[str]:
+        overhead = ratio = "—"
+        if self.ours and self.floor and self.ours.values and self.floor.values:
+            overhead = ms(self.ours.median - self.floor.median)
+        if self.ours and self.stock and self.ours.values and self.stock.values:
+            ratio = f"{self.ours.median / self.stock.median:.2f}"
+        stalls = " / ".join(
+            ms(s.max_stall) if s is not None and s.stalls else "—" for s in (self.ours, self.stock)
+        )
+        round_trips = trips(self.ours, self.floor, self.stock) if self.proxy else "—"
+        return [
+            self.step,
+            self.backend,
+            pair(self.ours),
+            pair(self.floor),
+            pair(self.stock),
+            overhead,
+            ratio,
+            round_trips,
+            stalls,
+        ]
+
+
+HEADER = [
+    "step",
+    "backend",
+    "ours ms (median / p95)",
+    "floor ms",
+    "stock Qt ms",
+    "overhead over floor",
+    "ours ÷ stock",
+    "round trips (ours / floor / stock)",
+    "longest GUI stall ms (ours / stock)",
+]
+
+STEP_LABELS = [
+    ("connect", "6. connect"),
+    ("open", "open → first users painted"),
+    ("select heavy user", "2. select heavy user → posts painted"),
+    ("select typical user", "2. select typical user → posts painted"),
+    ("select heavy post", "3. select heavy post → comments painted"),
+    ("select typical post", "3. select typical post → comments painted"),
+    ("scroll", "4. scroll heavy user's posts page by page"),
+    ("scroll page", "4. … each page (scroll to painted)"),
+    ("ctrl+end", "4. Ctrl+End → last rows painted"),
+    ("filter prefix", "5. filter users by a prefix → painted"),
+    ("filter substring", "5. filter users by a substring → painted"),
+]
+
+
+def scroll_name(samples: dict[str, Sample]) -> str | None:
+    names = [n for n in samples if n.startswith("scroll") and "(per page)" not in n
+             and "first page" not in n]
+    return names[0] if names else None
+
+
+def rows_for(backend: Backend, m: Measured) -> list[Row]:
+    rows: list[Row] = []
+    for key, label in STEP_LABELS:
+        ours = m.ours.get(key)
+        floor = m.floor.get(key)
+        stock = m.stock.get(key)
+        if key == "connect":
+            if backend.key == "sqlite":
+                continue
+            ours = m.floor.get("connect (app)")
+        elif key == "open":
+            floor = _sum(m.floor.get("connect"), m.floor.get("open"))
+            stock = _sum(m.stock.get("connect"), m.stock.get("open"))
+        elif key == "scroll":
+            name = scroll_name(m.ours)
+            ours = m.ours.get(name) if name else None
+            stock = m.stock.get(scroll_name(m.stock) or "")
+            floor = m.floor.get("scroll to end") if name == "scroll to end" else None
+            if name and name != "scroll to end":
+                pages = ours.notes.get("pages") if ours else "?"
+                label = f"4. scroll heavy user's posts, {pages} pages"
+        elif key == "scroll page":
+            name = scroll_name(m.ours)
+            ours = m.ours.get(f"{name} (per page)") if name else None
+            floor = stock = None
+        rows.append(Row(label, backend.label, ours, floor, stock, backend.proxy))
+    return rows
+
+
+def _sum(a: Sample | None, b: Sample | None) -> Sample | None:
+    """Medians added: a floor made of two parts (a connect and a query)."""
+    if a is None or b is None or not a.values or not b.values:
+        return None
+    return Sample([a.median + b.median])
+
+
+def markdown(rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
+    return "\n".join(lines)
+
+
+# -- the summary -----------------------------------------------------------------------------
+def summarise(
+    measured: dict[str, Measured], start: tuple[Sample, Sample]
+) -> tuple[dict[str, Any], list[str]]:
+    local = [k for k in ("sqlite", "postgresql") if k in measured]
+    worst_p95 = max(
+        (measured[k].ours[s].p95 for k in local for s in FIRST_ROWS if s in measured[k].ours),
+        default=math.nan,
+    )
+    ratios = [
+        measured[k].ours[s].median / measured[k].stock[s].median
+        for k in local
+        for s in HEAVY
+        if s in measured[k].ours and s in measured[k].stock
+    ]
+    stalls = [
+        sample.max_stall
+        for m in measured.values()
+        for sample in m.ours.values()
+        if sample.stalls
+    ]
+    rss = [m.ours_extra.get("rss_after_scroll_mb", math.nan) for k, m in measured.items()
+           if k in local]
+    ctrl_end = [measured[k].ours["ctrl+end"].p95 for k in local if "ctrl+end" in measured[k].ours]
+    whole_length = {
+        k: (
+            sum(r == m.ours_extra.get("heavy_user_posts") for r in rows),
+            len(rows),
+        )
+        for k, m in measured.items()
+        if (rows := m.ours_extra.get("heavy_user_rows_at_first_paint"))
+    }
+    proxy = measured.get("proxy")
+    proxy_first = (
+        max((proxy.ours[s].p95 for s in FIRST_ROWS if s in proxy.ours), default=math.nan)
+        if proxy else math.nan
+    )
+    proxy_rt = (
+        proxy.floor["connect (app)"].trips if proxy and "connect (app)" in proxy.floor else None
+    )
+    app, minimal = start
+    values: dict[str, Any] = {
+        "worst_p95_ms": worst_p95,
+        "heavy_stock_ratio": max(ratios, default=math.nan),
+        "max_stall_ms": max(stalls, default=math.nan),
+        "rss_mb": max(rss, default=math.nan),
+        "start_s": app.median / 1000,
+        "proxy_first_rows_ms": proxy_first,
+        "proxy_connect_rt": proxy_rt,
+        "ctrl_end_p95_ms": max(ctrl_end, default=math.nan),
+        "minimal_start_s": minimal.median / 1000,
+    }
+    one_trip = 2 * benchlib.PROXY_DELAY_S * 1000
+    checks = [
+        ("steps 2, 3, 5: p95 ≤ 16 ms on SQLite and local PostgreSQL",
+         worst_p95 <= TARGETS["first_rows_p95_ms"], f"worst p95 {worst_p95:.1f} ms"),
+        ("heavy steps faster than stock Qt (ours ÷ stock < 1)",
+         values["heavy_stock_ratio"] < 1, f"worst ratio {values['heavy_stock_ratio']:.2f}"),
+        ("step 4: last rows painted ≤ 100 ms after Ctrl+End (SQLite, local PostgreSQL)",
+         values["ctrl_end_p95_ms"] <= TARGETS["ctrl_end_ms"],
+         f"worst p95 {values['ctrl_end_p95_ms']:.1f} ms"),
+        ("no GUI stall over 16 ms (any step, any backend)",
+         values["max_stall_ms"] <= TARGETS["stall_ms"], f"longest {values['max_stall_ms']:.1f} ms"),
+        ("step 4: the scroll bar shows the whole list from the first paint (heavy user)",
+         all(whole == runs for whole, runs in whole_length.values()),
+         ", ".join(f"{k} {w} of {n} runs" for k, (w, n) in whole_length.items())),
+        ("resident memory ≤ 200 MB after scrolling through the heavy user's posts",
+         values["rss_mb"] <= TARGETS["rss_mb"], f"{values['rss_mb']:.0f} MB"),
+        ("step 1: cold start ≤ 0.45 s", values["start_s"] <= TARGETS["start_s"],
+         f"{values['start_s']:.3f} s (minimal window {values['minimal_start_s']:.3f} s)"),
+    ]
+    if proxy:
+        checks += [
+            ("step 6: first rows ≤ one round trip + 16 ms through the proxy",
+             proxy_first <= one_trip + TARGETS["proxy_extra_ms"],
+             f"worst p95 {proxy_first:.1f} ms (one round trip {one_trip:.0f} ms)"),
+            ("step 6: Ctrl+End's last rows ≤ one round trip + 16 ms through the proxy",
+             "ctrl+end" in proxy.ours
+             and proxy.ours["ctrl+end"].p95 <= one_trip + TARGETS["proxy_extra_ms"],
+             f"p95 {proxy.ours['ctrl+end'].p95:.1f} ms, {proxy.ours['ctrl+end'].trips} "
+             "round trips" if "ctrl+end" in proxy.ours else "not measured"),
+            ("step 6: connected within 3 round trips",
+             proxy_rt is not None and proxy_rt <= TARGETS["proxy_connect_rt"],
+             f"{proxy_rt} round trips"),
+        ]
+    lines = [
+        f"- {'met' if ok else '**NOT met**'}: {what} — {detail}" for what, ok, detail in checks
+    ]
+    return values, lines
+
+
+def summary_line(values: dict[str, Any]) -> str:
+    def fmt(value: Any, digits: int) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "na"
+        return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+    return (
+        f"bench: worst_p95_ms={fmt(values['worst_p95_ms'], 1)} "
+        f"heavy_stock_ratio={fmt(values['heavy_stock_ratio'], 2)} "
+        f"max_stall_ms={fmt(values['max_stall_ms'], 1)} "
+        f"rss_mb={fmt(values['rss_mb'], 0)} "
+        f"start_s={fmt(values['start_s'], 3)} "
+        f"proxy_first_rows_ms={fmt(values['proxy_first_rows_ms'], 1)} "
+        f"proxy_connect_rt={fmt(values['proxy_connect_rt'], 0)}"
+    )
+
+
+# -- the machine -------------------------------------------------------------------------------
+def machine() -> list[str]:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    from PySide6 import __version__ as pyside
+    from PySide6.QtCore import qVersion
+
+    load = os.getloadavg()
+    return [
+        f"{platform.platform()}; {cpu}; {os.cpu_count()} CPUs{memory}",
+        f"Python {platform.python_version()}, PySide6 {pyside} (Qt {qVersion()}), "
+        f"SQLite {sqlite3.sqlite_version}, QT_QPA_PLATFORM=offscreen",
+        f"load average at the end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} "
+        "(a shared machine: compare the columns, which were measured side by side)",
+    ]
+
+
+def postgres_version(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SHOW server_version").fetchone()
+    return f"PostgreSQL {row[0] if row else '?'}"
+
+
+# -- main ---------------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a hundredth of the data set")
+    parser.add_argument("--scale", type=float, help="another fraction of the data set")
+    parser.add_argument("--runs", type=int, help="repeats of each step (default 15; quick 10)")
+    parser.add_argument("--start-runs", type=int, help="cold starts of each (default 10; quick 5)")
+    parser.add_argument("--proxy-runs", type=int,
+                        help="repeats through the proxy (default: --runs; quick 5)")
+    parser.add_argument("--backends", default="sqlite,postgresql,proxy",
+                        help="which of sqlite,postgresql,proxy to measure")
+    parser.add_argument("--proxy-scroll-pages", type=int, default=100,
+                        help="pages scrolled through the proxy (0: to the end)")
+    parser.add_argument("--dir", type=Path, default=dataset.BENCH_DIR,
+                        help="where the data set is cached and the results written")
+    args = parser.parse_args(argv)
+    scale = args.scale if args.scale is not None else (0.01 if args.quick else 1.0)
+    small = scale < 1
+    runs = args.runs or (10 if small else 15)
+    proxy_runs = args.proxy_runs or (5 if small and not args.runs else runs)
+    start_runs = args.start_runs or (5 if small else 10)
+    chosen = [b.strip() for b in args.backends.split(",") if b.strip()]
+    postgres = any(b in chosen for b in ("postgresql", "proxy"))
+    began = time.monotonic()
+
+    data = dataset.ensure(scale=scale, folder=args.dir, postgres=postgres)
+    plan = data.generate_plan()
+    builds = dataset.describe_builds(data)
+    for line in builds:
+        print(f"  build: {line}")
+
+    import facts as facts_module
+
+    backends: list[Backend] = []
+    sqlite_facts = facts_module.gather(data.sqlite_path, data.heavy_user, data.heavy_post)
+    if "sqlite" in chosen:
+        backends.append(Backend("sqlite", "SQLite", sqlite_facts, False, 0))
+    if postgres:
+        assert data.pg_url is not None
+        pg_facts = facts_module.gather(data.pg_url, data.heavy_user, data.heavy_post)
+        pg_facts["port"] = int(conninfo_parts(data.pg_url).get("port", "5432"))
+        if "postgresql" in chosen:
+            backends.append(Backend("postgresql", "PostgreSQL", pg_facts, False, 0))
+        if "proxy" in chosen:
+            pages = 0 if small else args.proxy_scroll_pages
+            backends.append(Backend("proxy", "PostgreSQL, 50 ms round trip", pg_facts, True, pages))
+
+    with tempfile.TemporaryDirectory(prefix="postdesk-scale-") as scratch:
+        folder = Path(scratch)
+        home = folder / "home"
+        home.mkdir()
+        env = child_env(home)
+        print(f"Cold start, {start_runs} runs (the app and a minimal window in turns)…",
+              flush=True)
+        started = time.monotonic()
+        start = cold_start(data.sqlite_path, start_runs, env)
+        print(f"    ({time.monotonic() - started:.1f} s)", flush=True)
+        measured: dict[str, Measured] = {}
+        for backend in backends:
+            measured[backend.key] = measure(
+                backend, proxy_runs if backend.proxy else runs, folder, env
+            )
+
+    app_start, minimal_start = start
+    table: list[list[str]] = [
+        Row("1. cold start → first users painted (floor: minimal PySide6 window)", "SQLite",
+            app_start, minimal_start, None, False).cells()
+    ]
+    for backend in backends:
+        table += [row.cells() for row in rows_for(backend, measured[backend.key])]
+    values, checks = summarise(measured, start)
+    line = summary_line(values)
+
+    notes = notes_for(measured, sqlite_facts, plan)
+    when = time.strftime("%Y-%m-%d %H:%M %Z")
+    versions = machine()
+    if postgres and data.pg_url:
+        versions[1] += f", {postgres_version(data.pg_url)}"
+    text = "\n".join(
+        [
+            f"# Scale benchmark ({'quick, ' if small else ''}{when})",
+            "",
+            *[f"- {v}" for v in versions],
+            f"- data set: {plan.users:,} users, {plan.total_posts:,} posts (heavy user "
+            f"{plan.heavy_user_posts:,}), {plan.total_comments:,} comments (heavy post "
+            f"{plan.heavy_post_comments:,})",
+            *[f"- build: {b}" for b in builds],
+            f"- {runs} runs of each step ({proxy_runs} through the proxy; cold start: "
+            f"{start_runs}); times from the click "
+            "(key, selection) to the end of the paint with the rows; p95 interpolated",
+            "",
+            markdown(table),
+            "",
+            "Floor: the same page from the app's data layer alone (Repository on a bare",
+            "connection: same SQL, same driver; no thread, model or paint); for 'open', a bare",
+            "driver connect plus the first users page. Stock Qt: QSqlQueryModel in a",
+            "QTableView running the same query without LIMIT (QSQLITE / QPSQL); for Ctrl+End,",
+            "every row fetched then scrolled to the bottom. Round trips as counted by the proxy.",
+            "",
+            "## Targets",
+            "",
+            *checks,
+            "",
+            "## Notes",
+            "",
+            *[f"- {n}" for n in notes],
+            "",
+            line,
+            "",
+        ]
+    )
+    print()
+    print(text)
+    args.dir.mkdir(parents=True, exist_ok=True)
+    name = "results-quick" if small else "results"
+    (args.dir / f"{name}.md").write_text(text)
+    raw = {
+        key: {
+            "ours": {k: v.__dict__ for k, v in m.ours.items()},
+            "floor": {k: v.__dict__ for k, v in m.floor.items()},
+            "stock": {k: v.__dict__ for k, v in m.stock.items()},
+            "ours_extra": m.ours_extra,
+            "stock_extra": m.stock_extra,
+        }
+        for key, m in measured.items()
+    }
+    raw["start"] = {"app": app_start.__dict__, "minimal": minimal_start.__dict__}
+    (args.dir / f"{name}.json").write_text(json.dumps(raw, indent=1, default=str))
+    print(f"(written to {args.dir / (name + '.md')} in {time.monotonic() - began:.0f} s)")
+    print(line)
+    return 0
+
+
+def notes_for(measured: dict[str, Measured], facts: dict[str, Any], plan: Any) -> list[str]:
+    notes: list[str] = []
+    for key, m in measured.items():
+        rows = m.ours_extra.get("heavy_user_rows_at_first_paint") or []
+        total = m.ours_extra.get("heavy_user_posts")
+        if rows and total:
+            whole = sum(1 for r in rows if r == total)
+            known = m.ours.get("heavy user: length known")
+            notes.append(
+                f"{key}: the posts list showed its whole length ({total:,} rows) at the first "
+                f"paint in {whole} of {len(rows)} runs; otherwise it grew when the count came "
+                f"(median {ms(known.median) if known else '?'} ms after the first paint)"
+            )
+        if "rss_after_scroll_mb" in m.ours_extra:
+            notes.append(
+                f"{key}: resident memory {m.ours_extra.get('rss_at_start_mb', math.nan):.0f} MB "
+                f"with the window open, {m.ours_extra['rss_after_scroll_mb']:.0f} MB after the "
+                f"scroll ({m.ours_extra.get('loaded_rows_after_scroll', '?')} rows loaded); "
+                f"stock Qt {m.stock_extra.get('rss_after_scroll_mb', math.nan):.0f} MB"
+            )
+        collected = m.ours_extra.get("gc_in_scroll")
+        if collected:
+            notes.append(
+                f"{key}: Python's cycle collector during the scroll: longest pause "
+                f"{max(collected['longest_ms']):.1f} ms ({collected['counts'][2]} full "
+                f"collections, longest {collected['longest_ms'][2]:.1f} ms)"
+            )
+        for step in ("select heavy user", "ctrl+end"):
+            sample = m.stock.get(step)
+            if sample and sample.notes.get("blocked_ms"):
+                blocked = statistics.median(sample.notes["blocked_ms"])
+                notes.append(
+                    f"{key}: stock Qt '{step}' blocked the GUI thread {blocked:.1f} ms "
+                    f"(median) and held {sample.notes.get('rows', '?')} rows"
+                )
+    notes.append(
+        f"Rows used: heavy user #{facts['heavy_user']} (row {facts['heavy_user_pos']:,} of "
+        f"the users list), typical user #{facts['typical_user']} "
+        f"({facts['typical_user_posts']} posts), heavy post #{facts['heavy_post']} "
+        f"({facts['heavy_post_comments']:,} comments), typical post #{facts['typical_post']} "
+        f"({facts['typical_post_comments']} comments); filters "
+        f"'{facts['filter_prefix']}' and '{facts['filter_substring']}'."
+    )
+    notes.append(
+        "Ctrl+End is pressed with the first post selected: with no current row, Qt's "
+        "QTableView moves to the first row instead."
+    )
+    return notes
+
+
+if __name__ == "__main__":
+    sys.exit(main())
