@@ -92,21 +92,30 @@ def install_exception_dialog(log_file: Path | None) -> None:
 
 
 FULL_COLLECTION_EVERY_MS = 300_000
+COLLECT_AFTER_OPEN_MS = 2_000
 
 
 def collect_garbage_off_the_clock(window: MainWindow) -> None:
     """Python's full garbage collection walks every object: with 100,000 rows loaded it
     stops the window for tens of milliseconds at moments the counters choose (mid-scroll).
     What start-up made is frozen (never walked again); the young generations are collected
-    as usual; full collections run when a database is opened and every few minutes while
-    the database thread is idle."""
+    as usual; full collections run shortly after a database is opened and every few
+    minutes, when the database thread is idle."""
     gc.freeze()
     young, middle, _full = gc.get_threshold()
     gc.set_threshold(young, middle, 1_000_000)  # no automatic full collections
-    window.switcher.opened.connect(lambda _opened: gc.collect())
+    def collect_when_idle() -> None:
+        if not window.worker.busy:
+            gc.collect()
+
+    # After an open the old lists are garbage, but the new ones are still being painted:
+    # wait a moment rather than stall their first rows.
+    window.switcher.opened.connect(
+        lambda _opened: QTimer.singleShot(COLLECT_AFTER_OPEN_MS, window, collect_when_idle)
+    )
     timer = QTimer(window)
     timer.setInterval(FULL_COLLECTION_EVERY_MS)
-    timer.timeout.connect(lambda: None if window.worker.busy else gc.collect())
+    timer.timeout.connect(collect_when_idle)
     timer.start()
 
 
