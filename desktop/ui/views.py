@@ -89,7 +89,12 @@ class RecordTable(QTableView):
     ) -> QModelIndex:
         # One record a row: Home and End go to the first and last row, as in a list.
         action = QAbstractItemView.CursorAction
-        if cursorAction in (action.MoveHome, action.MoveEnd):
+        rows = self.model().rowCount()
+        if cursorAction in (action.MoveHome, action.MoveEnd) and rows:
+            if not self.currentIndex().isValid():
+                # Qt would start from row 0 and stay there: End with nothing chosen yet
+                # still means the last row.
+                return self.model().index(rows - 1 if cursorAction is action.MoveEnd else 0, 0)
             modifiers |= Qt.KeyboardModifier.ControlModifier
         return super().moveCursor(cursorAction, modifiers)
 

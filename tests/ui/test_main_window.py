@@ -541,6 +541,19 @@ def test_scrolling_a_long_user_list_fetches_pages_as_needed(
     assert model.loaded_count < 5 * PAGE_SIZE  # never the whole table
 
 
+def test_end_with_no_row_chosen_goes_to_the_last_row(desk: Desk, qtbot: Bot) -> None:
+    table = desk.table(Kind.USER)
+    table.setFocus()
+    assert not table.currentIndex().isValid()
+    qtbot.keyClick(table, Qt.Key.Key_End)
+    wait_idle(qtbot, desk.worker)
+    assert table.currentIndex().row() == table.model().rowCount() - 1
+    assert shown_user(desk).name == "Grace Hopper"
+    qtbot.keyClick(table, Qt.Key.Key_Home)
+    wait_idle(qtbot, desk.worker)
+    assert shown_user(desk).name == "Ada Lovelace"
+
+
 # -- 10. a slow database never freezes the window -------------------------------------------------
 
 
