@@ -130,9 +130,13 @@ class MigrationRunner:
     def __init__(self, backend: Backend, directory: Path | None = None) -> None:
         self.backend = backend
         self.directory = directory or paths.migrations_dir()
+        self._known: list[Migration] | None = None
 
     def known(self) -> list[Migration]:
-        return discover(self.directory, self.backend.dialect)
+        """The migration files, read and checksummed once per runner (one open)."""
+        if self._known is None:
+            self._known = discover(self.directory, self.backend.dialect)
+        return self._known
 
     def status(self) -> MigrationStatus:
         """What is applied and what is pending; changes nothing."""

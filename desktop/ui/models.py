@@ -135,9 +135,6 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             self._fetch(0, None)  # the first page before the count: it is what people see
             self._request_count()
 
-    def reload(self) -> None:
-        self.set_query(self.query)
-
     @property
     def loading(self) -> bool:
         return bool(self._inflight)
