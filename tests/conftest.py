@@ -83,6 +83,10 @@ SERVER_USE = _ServerUse()
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     SERVER_USE.current = item.nodeid
+    # Marked, or asking for the server by fixture; a first use through getfixturevalue is
+    # caught where the server's address is handed out.
+    if item.get_closest_marker("postgres") or "pg_admin_url" in getattr(item, "fixturenames", ()):
+        SERVER_USE.asked.add(item.nodeid)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -308,10 +312,9 @@ def _databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Databases]
     databases.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def pg_admin_url(_databases: _Databases) -> str:
-    """The libpq URL of the test PostgreSQL server (POSTDESK_TEST_POSTGRES or the local one).
-    Asked per test, so that the closing summary counts every test that used the server."""
+    """The libpq URL of the test PostgreSQL server (POSTDESK_TEST_POSTGRES or the local one)."""
     return _databases.server.admin_url()
 
 
