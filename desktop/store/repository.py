@@ -484,3 +484,27 @@ class Repository:
         with self.db.reading():
             users, posts, comments = self.q.table_counts(self.db.conn)
         return {"users": int(users), "posts": int(posts), "comments": int(comments)}
+
+    # -- where a record stands in its list ------------------------------------------------
+    def user_position(self, user_id: int, filter_text: str = "") -> int | None:
+        """How many users come before this one in list_users' order with this filter;
+        None when the filtered list does not hold the user (or the user is gone)."""
+        with self.db.reading():
+            found = self.q.user_position(
+                self.db.conn, id=user_id, pattern=like_pattern(filter_text)
+            )
+        return None if found is None else int(found)
+
+    def post_position(self, post_id: int, user_id: int, filter_text: str = "") -> int | None:
+        """The same for a post in list_posts(user_id, filter_text)."""
+        with self.db.reading():
+            found = self.q.post_position(
+                self.db.conn, id=post_id, user_id=user_id, pattern=like_pattern(filter_text)
+            )
+        return None if found is None else int(found)
+
+    def comment_position(self, comment_id: int, post_id: int) -> int | None:
+        """The same for a comment in list_comments(post_id)."""
+        with self.db.reading():
+            found = self.q.comment_position(self.db.conn, id=comment_id, post_id=post_id)
+        return None if found is None else int(found)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from tests.conftest import SERVER_USE
+
 # The window fixtures, for the scenarios driven through the main window.
 from tests.ui.conftest import (  # noqa: F401 - fixtures are found by name
     answers,
