@@ -375,3 +375,32 @@ def backend(empty_url: str) -> Iterator[Backend]:
 @pytest.fixture
 def repo(backend: Backend) -> Repository:
     return Repository(backend)
+
+
+@pytest.fixture(scope="session")
+def pgbouncer(pg_admin_url: str) -> Iterator[Callable[[str], str]]:
+    """A transaction-pooling PgBouncer before the test server, started once:
+    `pgbouncer(url)` gives the URL of the same database through it. Skips (fails under CI)
+    where PgBouncer cannot be started."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    from tests.support.pgbouncer import PgBouncerUnavailable, running_pgbouncer
+
+    try:
+        bouncer = running_pgbouncer(pg_admin_url)
+        front = bouncer.__enter__()
+    except PgBouncerUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but PgBouncer cannot start: {exc}", pytrace=False)
+        pytest.skip(f"PgBouncer cannot start: {exc}")
+    through = conninfo_to_dict(front)
+
+    def via(url: str) -> str:
+        params = conninfo_to_dict(url)
+        params.update(host=through["host"], port=through["port"])
+        return make_conninfo("", **params)
+
+    try:
+        yield via
+    finally:
+        bouncer.__exit__(None, None, None)
