@@ -27,7 +27,13 @@ from desktop.store.records import (
     User,
     UserCursor,
 )
-from desktop.store.validation import clean_comment, clean_post, clean_user, like_pattern
+from desktop.store.validation import (
+    clean_comment,
+    clean_post,
+    clean_user,
+    like_pattern,
+    trimmed,
+)
 
 DEFAULT_PAGE = 100
 _END_OF_TIME = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
@@ -78,7 +84,7 @@ class Repository:
         _check_limit(limit)
         offset = max(0, position)
         with self.db.reading():
-            if filter_text.strip():
+            if trimmed(filter_text):
                 rows = list(
                     self.q.users_at(
                         self.db.conn,
@@ -95,7 +101,7 @@ class Repository:
 
     def count_users(self, filter_text: str = "") -> int:
         with self.db.reading():
-            if not filter_text.strip():
+            if not trimmed(filter_text):
                 return int(self.q.count_all_users(self.db.conn))
             return int(self.q.count_users(self.db.conn, pattern=like_pattern(filter_text)))
 
@@ -254,7 +260,7 @@ class Repository:
         pattern = like_pattern(filter_text)
         position = max(0, position)
         with self.db.reading():
-            if filter_text.strip():
+            if trimmed(filter_text):
                 rows = list(
                     self.q.posts_at(
                         self.db.conn,
@@ -294,7 +300,7 @@ class Repository:
 
     def count_posts(self, user_id: int, filter_text: str = "") -> int:
         with self.db.reading():
-            if not filter_text.strip():
+            if not trimmed(filter_text):
                 return int(self.q.count_all_posts(self.db.conn, user_id=user_id))
             return int(
                 self.q.count_posts(self.db.conn, user_id=user_id, pattern=like_pattern(filter_text))
