@@ -31,11 +31,20 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 
 from desktop.store.backend import HISTORY_TABLE, Backend
 from desktop.store.connection import connect, open_database
 from desktop.store.repository import Repository
+
+# Under CI every run tries the same examples, so a red run means a defect, not bad luck, and
+# says how to replay it; local runs explore at random and keep their failures in .hypothesis/.
+hypothesis.settings.register_profile(
+    "ci", derandomize=True, database=None, print_blob=True, deadline=None
+)
+if os.environ.get("CI"):
+    hypothesis.settings.load_profile("ci")
 
 # Helpers with asserts of their own: show the values when they fail.
 pytest.register_assert_rewrite("tests.support.dbtools")

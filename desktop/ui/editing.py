@@ -20,6 +20,7 @@ from desktop.store.errors import (
 )
 from desktop.store.records import Comment, DeleteReport, Post, User
 from desktop.store.repository import Repository
+from desktop.store.validation import trimmed
 from desktop.ui import prompts
 from desktop.ui.forms.base import RecordForm
 from desktop.ui.forms.comment_form import CommentForm
@@ -227,11 +228,11 @@ class Editing(QObject):
 
     def _filter_text(self, kind: Kind) -> str:
         box = self.panes[kind].filter
-        return box.text().strip() if box is not None else ""
+        return trimmed(box.text()) if box is not None else ""
 
     def _filter_users(self, text: str) -> None:
         def apply() -> None:
-            self.users.set_query(Query(None, text.strip()))
+            self.users.set_query(Query(None, trimmed(text)))
             self._show_user(None)
 
         self.leave(self._below(Kind.USER), apply)
@@ -242,7 +243,7 @@ class Editing(QObject):
         user_id = self.current_user.id
 
         def apply() -> None:
-            self.posts.set_query(Query(user_id, text.strip()))
+            self.posts.set_query(Query(user_id, trimmed(text)))
             self._show_post(None)
 
         self.leave(self._below(Kind.POST), apply)

@@ -34,6 +34,7 @@ from desktop.store.records import (
     UserCursor,
 )
 from desktop.store.repository import Repository
+from desktop.store.validation import trimmed
 from desktop.ui.worker import Worker
 
 Index = QModelIndex | QPersistentModelIndex
@@ -55,7 +56,7 @@ def local_time(value: datetime | None) -> str:
 
 
 def first_line(text: str) -> str:
-    return text.strip().split("\n", 1)[0]
+    return trimmed(text).split("\n", 1)[0]
 
 
 @dataclass(frozen=True)
