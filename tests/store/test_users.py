@@ -29,6 +29,15 @@ def test_create_and_get_a_user(repo):
     assert repo.table_counts() == {"users": 1, "posts": 0, "comments": 0}
 
 
+def test_invisible_characters_around_a_name_and_email_are_trimmed(repo):
+    user = repo.create_user("\ufeffAnn\u200b", "\u2060ann@example.com\ufeff")
+
+    assert (user.name, user.email) == ("Ann", "ann@example.com")
+    with pytest.raises(ValidationError) as refused:
+        repo.create_user("\u200b\u200d", "bob@example.com")
+    assert refused.value.errors == {"name": "The name cannot be empty."}
+
+
 def test_created_at_is_utc_whatever_the_session_time_zone(backend, repo, dialect):
     if dialect == "postgresql":
         backend.execute("SET TIME ZONE 'Asia/Kolkata'")  # +05:30: a wrong offset would show
