@@ -38,6 +38,17 @@ def test_invisible_characters_around_a_name_and_email_are_trimmed(repo):
     assert refused.value.errors == {"name": "The name cannot be empty."}
 
 
+def test_a_filter_is_trimmed_as_a_name_is(repo):
+    ann = repo.create_user("Ann", "ann@example.com")
+    repo.create_user("Bob", "bob@example.com")
+
+    for text in ("Ann\u200b", "\u2060ann\ufeff", " \u3000ANN\x85"):
+        assert [user.id for user in repo.list_users(text).items] == [ann.id], repr(text)
+        assert repo.count_users(text) == 1
+        assert [user.id for user in repo.users_at(0, text).items] == [ann.id]
+    assert repo.count_users("\u200b") == 2  # nothing but invisible characters: no filter
+
+
 def test_created_at_is_utc_whatever_the_session_time_zone(backend, repo, dialect):
     if dialect == "postgresql":
         backend.execute("SET TIME ZONE 'Asia/Kolkata'")  # +05:30: a wrong offset would show
