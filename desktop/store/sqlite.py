@@ -298,7 +298,7 @@ def translate_error(exc: sqlite3.Error, url: DatabaseUrl) -> StoreError:
     if primary == sqlite3.SQLITE_READONLY:
         return StorageError(f"{url.target} is read-only, so nothing was saved.")
     if primary == sqlite3.SQLITE_IOERR:
-        return StorageError(f"The disk could not read or write {url.target}; nothing was saved.")
+        return StorageError(f"The disk could not read or write {url.target}; nothing was changed.")
     if primary in _DAMAGED:
         return ConnectionFailedError(f"{url.target} is damaged: {exc}.")
     if primary == sqlite3.SQLITE_CANTOPEN:
