@@ -54,6 +54,25 @@ class ConnectionLostError(ConnectionFailedError):
     """An open connection to the server broke."""
 
 
+class TimedOutError(StoreError):
+    """Waiting on the database took too long, so the statement was given up; nothing was
+    changed, and the connection is still good."""
+
+
+class BusyError(TimedOutError):
+    """Another connection holds a lock this statement needs; trying again later may work."""
+
+
+class StatementTimeoutError(TimedOutError):
+    """The server gave up on a statement that ran longer than it allows."""
+
+
+class TransientConflictError(StoreError):
+    """The database undid this transaction because it collided with another one running at
+    the same moment (a deadlock, a serialization failure). Nothing was changed; the same
+    transaction tried again is expected to succeed."""
+
+
 class MigrationError(StoreError):
     """Migrations could not be applied; the database is left as it was."""
 

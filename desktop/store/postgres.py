@@ -15,11 +15,14 @@ from psycopg import sql
 
 from desktop.store.backend import Backend
 from desktop.store.errors import (
+    BusyError,
     ConflictError,
     ConnectionFailedError,
     ConnectionLostError,
+    StatementTimeoutError,
     StorageError,
     StoreError,
+    TransientConflictError,
     ValidationError,
 )
 from desktop.store.urls import DatabaseUrl, conninfo_parts
@@ -272,8 +275,17 @@ def first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else "unknown error"
 
 
+# Errors after which the server has ended this session: the connection is gone whatever the
+# socket still says (class 08 is matched by its prefix in _connection_is_gone).
+_SESSION_ENDED = frozenset({"57P01", "57P02", "57P03"})  # admin/crash shutdown, cannot connect
+
+
 def translate_error(exc: psycopg.Error, backend: PostgresBackend) -> StoreError:
-    """Say what a psycopg error means for the person."""
+    """Say what a psycopg error means for the person, sorted by SQLSTATE."""
+    if _connection_is_gone(exc, backend):
+        return ConnectionLostError(
+            f"The connection to {backend.url.display()} was lost: {first_line(str(exc))}"
+        )
     if isinstance(exc, pg_errors.UniqueViolation):
         constraint = exc.diag.constraint_name or ""
         if "email" in constraint:
@@ -287,12 +299,28 @@ def translate_error(exc: psycopg.Error, backend: PostgresBackend) -> StoreError:
     if isinstance(exc, pg_errors.NotNullViolation):
         column = exc.diag.column_name or "value"
         return ValidationError.single(column, "This field cannot be empty.")
+    if isinstance(exc, pg_errors.LockNotAvailable):
+        return BusyError("Someone else is changing this record right now; try again in a moment.")
+    if isinstance(exc, pg_errors.QueryCanceled):
+        return StatementTimeoutError("The server took too long to answer; nothing was changed.")
+    if isinstance(exc, pg_errors.DeadlockDetected | pg_errors.SerializationFailure):
+        return TransientConflictError(
+            "Someone else was changing the same records at the same moment, so the server "
+            "undid this change; nothing was changed. Try again."
+        )
     if isinstance(exc, pg_errors.DiskFull):
         return StorageError("The server's disk is full, so nothing was saved.")
     if isinstance(exc, pg_errors.ReadOnlySqlTransaction):
         return StorageError("The server only allows reading here, so nothing was saved.")
-    if isinstance(exc, psycopg.OperationalError) or backend.conn.broken:
-        return ConnectionLostError(
-            f"The connection to {backend.url.display()} was lost: {first_line(str(exc))}"
-        )
     return StoreError(f"The server reported an error: {first_line(str(exc))}")
+
+
+def _connection_is_gone(exc: psycopg.Error, backend: PostgresBackend) -> bool:
+    """A broken connection, as opposed to a statement the server refused on a good one."""
+    if backend.conn.broken:
+        return True
+    sqlstate = exc.sqlstate
+    if sqlstate is None:
+        # No answer from the server at all: psycopg lost the socket (or it was closed).
+        return isinstance(exc, psycopg.OperationalError)
+    return sqlstate.startswith("08") or sqlstate in _SESSION_ENDED

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import chain, islice
@@ -14,6 +15,7 @@ from urllib.parse import quote
 
 from desktop.store.backend import Backend
 from desktop.store.errors import (
+    BusyError,
     ConflictError,
     ConnectionFailedError,
     StorageError,
@@ -21,6 +23,8 @@ from desktop.store.errors import (
     ValidationError,
 )
 from desktop.store.urls import DatabaseUrl
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 5.0
 _WAL_ATTEMPTS = 50
@@ -48,10 +52,18 @@ class SqliteBackend(Backend):
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield
+                # COMMIT itself can fail (busy readers, a full disk, a deferred foreign key)
+                # and SQLite then leaves the transaction open: it is undone below with the rest.
+                self.conn.commit()
             except BaseException:
-                self.conn.rollback()  # a no-op when SQLite already rolled back itself
+                self._roll_back()
                 raise
-            self.conn.commit()
+
+    def _roll_back(self) -> None:
+        try:
+            self.conn.rollback()  # a no-op when SQLite already rolled back itself
+        except sqlite3.Error:  # the error that led here is the one worth reporting
+            log.warning("rolling back failed", exc_info=True)
 
     @contextmanager
     def _savepoint(self) -> Iterator[None]:
@@ -240,41 +252,81 @@ def open_sqlite(url: DatabaseUrl, create: bool) -> SqliteBackend:
     return SqliteBackend(url, conn)
 
 
-def _retry_when_busy(step: Any) -> None:
+def _retry_when_busy(step: Callable[[], object]) -> None:
     # Switching a fresh file to WAL while another process opens it fails at once with
-    # "database is locked", whatever the busy timeout says.
+    # SQLITE_BUSY, whatever the busy timeout says.
     for attempt in range(_WAL_ATTEMPTS):
         try:
             step()
             return
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or attempt == _WAL_ATTEMPTS - 1:
+            if primary_code(exc) not in _BUSY or attempt == _WAL_ATTEMPTS - 1:
                 raise
             time.sleep(0.02 * (attempt + 1))
 
 
+_BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+_DAMAGED = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+_DUPLICATE = frozenset({sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY})
+
+
+def error_code(exc: sqlite3.Error) -> int | None:
+    """SQLite's extended result code; None for errors the module raises itself (a closed
+    connection, a wrong parameter count)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code if isinstance(code, int) else None
+
+
+def primary_code(exc: sqlite3.Error) -> int | None:
+    """The primary result code: the low byte of the extended one (SQLITE_BUSY for
+    SQLITE_BUSY_SNAPSHOT, SQLITE_CONSTRAINT for SQLITE_CONSTRAINT_UNIQUE, ...)."""
+    code = error_code(exc)
+    return None if code is None else code & 0xFF
+
+
 def translate_error(exc: sqlite3.Error, url: DatabaseUrl) -> StoreError:
-    """Say what a sqlite3 error means for the person."""
-    text = str(exc)
-    if isinstance(exc, sqlite3.IntegrityError):
-        if "UNIQUE" in text and "email" in text:
-            return ValidationError.single("email", "Another user already has this email address.")
-        if "FOREIGN KEY" in text:
-            return ConflictError(
-                "A record this change refers to was deleted meanwhile, "
-                "or other records still refer to it."
-            )
-        if "NOT NULL" in text:
-            return ValidationError.single(text.rsplit(".", 1)[-1], "This field cannot be empty.")
-        return ConflictError(f"The database refused the change: {text}.")
-    if "locked" in text or "busy" in text:
-        return ConnectionFailedError(
+    """Say what a sqlite3 error means for the person, sorted by SQLite's result code."""
+    primary = primary_code(exc)
+    if primary == sqlite3.SQLITE_CONSTRAINT:
+        return _constraint_error(exc)
+    if primary in _BUSY:
+        return BusyError(
             "The database file is busy: another program is writing to it. Try again in a moment."
         )
-    if "full" in text:
+    if primary == sqlite3.SQLITE_FULL:
         return StorageError("The disk is full, so nothing was saved. Free some space and retry.")
-    if "readonly" in text:
+    if primary == sqlite3.SQLITE_READONLY:
         return StorageError(f"{url.target} is read-only, so nothing was saved.")
-    if "not a database" in text or "malformed" in text:
-        return ConnectionFailedError(f"{url.target} is damaged: {text}.")
-    return StoreError(f"The database reported an error: {text}.")
+    if primary == sqlite3.SQLITE_IOERR:
+        return StorageError(f"The disk could not read or write {url.target}; nothing was changed.")
+    if primary in _DAMAGED:
+        return ConnectionFailedError(f"{url.target} is damaged: {exc}.")
+    if primary == sqlite3.SQLITE_CANTOPEN:
+        return ConnectionFailedError(f"{url.target} could not be opened any more: {exc}.")
+    return StoreError(f"The database reported an error: {exc}.")
+
+
+def _constraint_error(exc: sqlite3.Error) -> StoreError:
+    code = error_code(exc)
+    if code == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+        return ConflictError(
+            "A record this change refers to was deleted meanwhile, "
+            "or other records still refer to it."
+        )
+    subject = constraint_subject(exc)
+    if code in _DUPLICATE and "email" in subject:
+        return ValidationError.single("email", "Another user already has this email address.")
+    if code == sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+        return ValidationError.single(subject.rsplit(".", 1)[-1], "This field cannot be empty.")
+    return ConflictError(f"The database refused the change: {exc}.")
+
+
+def constraint_subject(exc: sqlite3.Error) -> str:
+    """What a constraint error is about: "users.email", "index 'idx_users_email_lower'".
+
+    The code says which kind of constraint failed, but SQLite hands out no constraint or
+    column name except inside its message ("UNIQUE constraint failed: users.email"), so this
+    one function reads it from there; nothing else looks at an error's text.
+    """
+    _kind, _sep, subject = str(exc).partition(" constraint failed: ")
+    return subject.strip()

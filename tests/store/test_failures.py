@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from desktop.store.connection import open_database
-from desktop.store.errors import ConnectionFailedError, ConnectionLostError
+from desktop.store.errors import BusyError, ConnectionLostError
 from desktop.store.repository import Repository
 
 
@@ -21,7 +21,7 @@ def test_a_file_another_program_is_writing_to(make_database):
         other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
         backend.execute("PRAGMA busy_timeout = 50")  # instead of waiting seconds
 
-        with pytest.raises(ConnectionFailedError) as busy:
+        with pytest.raises(BusyError) as busy:
             repo.create_user("Bob", "bob@example.com")
         assert str(busy.value) == (
             "The database file is busy: another program is writing to it. "
