@@ -92,15 +92,13 @@ class PostgresBackend(Backend):
         except psycopg.Error as exc:
             raise translate_error(exc, self) from exc
 
-    @contextmanager
-    def migration_lock(self) -> Iterator[None]:
-        with self.reading():
-            self.conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
-        try:
-            yield
-        finally:
-            if not self.conn.closed:
-                self.conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
+    def try_migration_lock(self) -> bool:
+        # Transaction-level: a session lock taken through a transaction-pooling PgBouncer
+        # is released on another server connection, or never, and then blocks everyone.
+        row = self.conn.execute(
+            "SELECT pg_try_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,)
+        ).fetchone()
+        return bool(row and row[0])
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         cursor = self.conn.execute(sql, tuple(params))
