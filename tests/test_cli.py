@@ -93,3 +93,49 @@ def test_unknown_address_is_refused_plainly(bad):
     result = postdesk("migrate", "--database", bad)
     assert result.returncode == 1
     assert "postdesk:" in result.stderr
+
+
+# -- without a display ---------------------------------------------------------------------------
+
+
+def without_display(tmp_path) -> dict[str, str]:
+    """The environment of a console with no graphical session: no DISPLAY, no Wayland, no
+    QT_QPA_PLATFORM (which the tests themselves set)."""
+    import os
+
+    hidden = {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}
+    env = {key: value for key, value in os.environ.items() if key not in hidden}
+    env["HOME"] = str(tmp_path)
+    return env
+
+
+def test_the_app_without_a_display_says_so_in_one_line_and_exits_2(tmp_path):
+    ran = subprocess.run(
+        [sys.executable, "-m", "desktop", "--database", str(tmp_path / "x.sqlite3")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=without_display(tmp_path),
+    )
+    assert ran.returncode == 2
+    lines = ran.stderr.strip().splitlines()
+    assert len(lines) == 1, ran.stderr
+    assert lines[0].startswith(
+        "Postdesk needs a graphical display; none was found (DISPLAY is not set)"
+    )
+    assert "xcb" not in ran.stderr
+    assert not (tmp_path / "x.sqlite3").exists()
+
+
+def test_self_check_works_without_a_display(tmp_path):
+    ran = subprocess.run(
+        [sys.executable, "-m", "desktop", "--self-check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=without_display(tmp_path),
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "Display:" in ran.stdout and "none found" in ran.stdout
+    assert "Qt platform plugin:  offscreen" in ran.stdout
+    assert ran.stdout.rstrip().endswith("self-check passed")
