@@ -139,3 +139,11 @@ def test_self_check_works_without_a_display(tmp_path):
     assert "Display:" in ran.stdout and "none found" in ran.stdout
     assert "Qt platform plugin:  offscreen" in ran.stdout
     assert ran.stdout.rstrip().endswith("self-check passed")
+
+
+def test_a_malformed_server_address_is_refused_in_our_own_words():
+    ran = postdesk("migrate", "--database", "postgres://::::")
+    assert ran.returncode == 1
+    assert ran.stderr.strip() == (
+        "postdesk: This server address is not valid: the port must be a number from 1 to 65535."
+    )

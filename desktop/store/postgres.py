@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,7 +23,13 @@ from desktop.store.errors import (
     StoreError,
     ValidationError,
 )
-from desktop.store.urls import DatabaseUrl, conninfo_parts
+from desktop.store.urls import (
+    INVALID_ADDRESS,
+    DatabaseUrl,
+    address_problem,
+    conninfo_parts,
+    hide_password,
+)
 
 CONNECT_TIMEOUT_S = 10
 MIGRATION_LOCK_KEY = 7_150_425_001  # any constant: one advisory lock for Postdesk migrations
@@ -225,6 +232,9 @@ def open_postgres(url: DatabaseUrl) -> PostgresBackend:
         # with 100,000 posts that plan sorts them all: 70 ms a page instead of 1 ms.
         "prepare_threshold": None,
     }
+    problem = address_problem(url.target)
+    if problem is not None:
+        raise ConnectionFailedError(f"{INVALID_ADDRESS}: {problem}")
     if "connect_timeout" not in conninfo_parts(url.target):
         options["connect_timeout"] = CONNECT_TIMEOUT_S
     try:
@@ -242,10 +252,14 @@ def open_postgres(url: DatabaseUrl) -> PostgresBackend:
 
 
 def describe_connect_error(exc: Exception, url: DatabaseUrl) -> str:
-    """libpq's connection failures in plain words."""
-    text = str(exc)
+    """libpq's connection failures in plain words, never holding the password."""
+    if isinstance(exc, psycopg.ProgrammingError):
+        # libpq could not read the address; its message quotes the part it choked on,
+        # which may be the password.
+        return f"{INVALID_ADDRESS}; check how it is written."
+    text = hide_password(str(exc), url.target)
     parts = conninfo_parts(url.target)
-    where = f"{parts.get('host', 'localhost')}:{parts.get('port', '5432')}"
+    where = server_name(parts)
     lowered = text.lower()
     if "password authentication failed" in lowered:
         return f"The server at {where} refused the user name or password."
@@ -264,6 +278,20 @@ def describe_connect_error(exc: Exception, url: DatabaseUrl) -> str:
     if "ssl" in lowered:
         return f"The secure connection to {where} failed: {first_line(text)}"
     return f"Could not connect to {where}: {first_line(text)}"
+
+
+def server_name(parts: dict[str, str]) -> str:
+    """The server as the address names it: no host is libpq's local socket (or PGHOST),
+    and a service names its own server, so neither is called localhost."""
+    port = parts.get("port") or os.environ.get("PGPORT") or "5432"
+    host = parts.get("host") or parts.get("hostaddr")
+    if host:
+        return f"{host}:{port}"
+    if parts.get("service"):
+        return f"the server of service {parts['service']!r}"
+    if os.environ.get("PGHOST"):
+        return f"{os.environ['PGHOST']}:{port}"
+    return f"the local server (port {port})"
 
 
 def first_line(text: str) -> str:
