@@ -19,7 +19,8 @@ test: $(STAMP)
 	$(BIN)/mypy
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
-# The fault suite alone; it ends with "faults: N scenarios, N passed, 0 rows lost".
+# The fault suite alone; it ends with "faults: N scenarios (Q on PostgreSQL), N passed, 0 rows
+# lost". Like `make test`, it uses the local server when POSTDESK_TEST_POSTGRES is unset.
 faults: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/faults -q
 

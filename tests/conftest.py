@@ -2,8 +2,10 @@
 
 Data-layer tests take the `dialect` fixture (or `empty_url`, `backend`, `repo`, which build
 on it) and so run once on SQLite and once on the PostgreSQL server named by the environment
-variable POSTDESK_TEST_POSTGRES. Without that variable (or with the server down) the
-PostgreSQL half skips with a visible reason; with CI set it fails the run instead.
+variable POSTDESK_TEST_POSTGRES. Without that variable the local server is used when it
+answers at 127.0.0.1:5432 (user postgres); with no server the PostgreSQL half skips with a
+visible reason, and with CI set it fails the run instead. The closing summary says how many
+tests used the server, so a run that quietly skipped them cannot pass for a full one.
 
 Speed: creating, migrating and dropping a PostgreSQL database costs about a quarter of a
 second, too much for every test. So a test that takes `backend` (or `repo`) gets a migrated
@@ -29,17 +31,81 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 
 from desktop.store.backend import HISTORY_TABLE, Backend
 from desktop.store.connection import connect, open_database
 from desktop.store.repository import Repository
 
+# Under CI every run tries the same examples, so a red run means a defect, not bad luck, and
+# says how to replay it; local runs explore at random and keep their failures in .hypothesis/.
+hypothesis.settings.register_profile(
+    "ci", derandomize=True, database=None, print_blob=True, deadline=None
+)
+if os.environ.get("CI"):
+    hypothesis.settings.load_profile("ci")
+
 # Helpers with asserts of their own: show the values when they fail.
 pytest.register_assert_rewrite("tests.support.dbtools")
 
 PG_ENV = "POSTDESK_TEST_POSTGRES"
+LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 MakeDatabase = Callable[[str], str]
+
+
+class _ServerUse:
+    """Which tests asked for the PostgreSQL server, and how they ended."""
+
+    def __init__(self) -> None:
+        self.current = ""  # the test being set up or run
+        self.asked: set[str] = set()
+        self.outcomes: dict[str, str] = {}
+
+    def record(self, report: pytest.TestReport) -> None:
+        if report.nodeid not in self.asked:
+            return
+        if report.failed:
+            self.outcomes[report.nodeid] = "failed"
+        elif report.skipped and report.nodeid not in self.outcomes:
+            self.outcomes[report.nodeid] = "skipped"
+        elif report.when == "call" and report.passed:
+            self.outcomes.setdefault(report.nodeid, "passed")
+
+    def ran(self, nodeid: str) -> bool:
+        """The test reached the server (it did not skip for want of one)."""
+        return self.outcomes.get(nodeid) in ("passed", "failed")
+
+    def summary(self) -> str | None:
+        if not self.asked:
+            return None
+        counts = {k: sum(v == k for v in self.outcomes.values()) for k in ("passed", "failed")}
+        skipped = sum(v == "skipped" for v in self.outcomes.values())
+        return (
+            f"postgresql: {counts['passed'] + counts['failed']} tests ran on the server "
+            f"({counts['passed']} passed, {counts['failed']} failed), {skipped} skipped"
+        )
+
+
+SERVER_USE = _ServerUse()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    SERVER_USE.current = item.nodeid
+    # Marked, or asking for the server by fixture; a first use through getfixturevalue is
+    # caught where the server's address is handed out.
+    if item.get_closest_marker("postgres") or "pg_admin_url" in getattr(item, "fixturenames", ()):
+        SERVER_USE.asked.add(item.nodeid)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    SERVER_USE.record(report)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    line = SERVER_USE.summary()
+    if line is not None:
+        terminalreporter.write_line(line)
 
 
 class _PostgresServer:
@@ -56,6 +122,7 @@ class _PostgresServer:
         """The server's URL; skips (fails under CI) when there is no usable server."""
         if self.url is None and self.reason is None:
             self._connect()
+        SERVER_USE.asked.add(SERVER_USE.current)
         if self.reason is not None:
             if os.environ.get("CI"):
                 pytest.fail(f"CI is set but {self.reason}", pytrace=False)
@@ -64,23 +131,22 @@ class _PostgresServer:
         return self.url
 
     def _connect(self) -> None:
-        url = os.environ.get(PG_ENV, "").strip()
-        if not url:
-            self.reason = (
-                f"PostgreSQL tests need {PG_ENV} set to a libpq URL, "
-                "e.g. postgresql://postgres@127.0.0.1:5432/postgres"
-            )
-            return
         import psycopg
 
+        url = os.environ.get(PG_ENV, "").strip()
+        named = bool(url)
         try:
-            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
+            self.conn = psycopg.connect(url or LOCAL_SERVER, autocommit=True, connect_timeout=5)
         except psycopg.Error as exc:
             text = str(exc).strip()
             first = text.splitlines()[0] if text else type(exc).__name__
-            self.reason = f"the PostgreSQL server named by {PG_ENV} is unreachable: {first}"
+            self.reason = (
+                f"the PostgreSQL server named by {PG_ENV} is unreachable: {first}"
+                if named
+                else f"{PG_ENV} is not set and no server answers at {LOCAL_SERVER} ({first})"
+            )
             return
-        self.url = url
+        self.url = url or LOCAL_SERVER
 
     def database_url(self, name: str) -> str:
         """The admin URL pointed at another database on the same server."""
@@ -257,7 +323,7 @@ def _databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Databases]
 
 @pytest.fixture(scope="session")
 def pg_admin_url(_databases: _Databases) -> str:
-    """The libpq URL of the test PostgreSQL server (from POSTDESK_TEST_POSTGRES)."""
+    """The libpq URL of the test PostgreSQL server (POSTDESK_TEST_POSTGRES or the local one)."""
     return _databases.server.admin_url()
 
 
@@ -318,3 +384,32 @@ def backend(empty_url: str) -> Iterator[Backend]:
 @pytest.fixture
 def repo(backend: Backend) -> Repository:
     return Repository(backend)
+
+
+@pytest.fixture(scope="session")
+def pgbouncer(pg_admin_url: str) -> Iterator[Callable[[str], str]]:
+    """A transaction-pooling PgBouncer before the test server, started once:
+    `pgbouncer(url)` gives the URL of the same database through it. Skips (fails under CI)
+    where PgBouncer cannot be started."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    from tests.support.pgbouncer import PgBouncerUnavailable, running_pgbouncer
+
+    try:
+        bouncer = running_pgbouncer(pg_admin_url)
+        front = bouncer.__enter__()
+    except PgBouncerUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but PgBouncer cannot start: {exc}", pytrace=False)
+        pytest.skip(f"PgBouncer cannot start: {exc}")
+    through = conninfo_to_dict(front)
+
+    def via(url: str) -> str:
+        params = conninfo_to_dict(url)
+        params.update(host=through["host"], port=through["port"])
+        return make_conninfo("", **params)
+
+    try:
+        yield via
+    finally:
+        bouncer.__exit__(None, None, None)

@@ -27,6 +27,10 @@ INSERT INTO posts (user_id, title, content) VALUES (:user_id, :title, :content) 
 -- name: update_post(id, user_id, title, content)!
 UPDATE posts SET user_id = :user_id, title = :title, content = :content WHERE id = :id;
 
+-- What deleting a post takes with it: its comments, counted, and the sum of their ids.
+-- name: post_delete_counts(post_id)^
+SELECT count(*), CAST(coalesce(sum(id), 0) AS BIGINT) FROM comments WHERE post_id = :post_id;
+
 -- name: delete_comments_of_post(post_id)!
 DELETE FROM comments WHERE post_id = :post_id;
 

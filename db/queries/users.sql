@@ -30,8 +30,15 @@ INSERT INTO users (name, email) VALUES (:name, :email) RETURNING id;
 -- name: update_user(id, name, email)!
 UPDATE users SET name = :name, email = :email WHERE id = :id;
 
--- name: count_comments_of_user(user_id)$
-SELECT count(*) FROM comments c JOIN posts p ON p.id = c.post_id WHERE p.user_id = :user_id;
+-- What deleting a user takes with it: their posts and those posts' comments, counted, and
+-- the sums of their ids, which tell a post put in another's place from the one a person was
+-- told about.
+-- name: user_delete_counts(user_id)^
+SELECT p.n, p.ids, c.n, c.ids
+FROM (SELECT count(*) AS n, CAST(coalesce(sum(id), 0) AS BIGINT) AS ids
+      FROM posts WHERE user_id = :user_id) AS p,
+     (SELECT count(*) AS n, CAST(coalesce(sum(c.id), 0) AS BIGINT) AS ids
+      FROM comments c JOIN posts q ON q.id = c.post_id WHERE q.user_id = :user_id) AS c;
 
 -- name: delete_comments_of_user(user_id)!
 DELETE FROM comments WHERE post_id IN (SELECT id FROM posts WHERE user_id = :user_id);

@@ -10,7 +10,8 @@ from typing import Any
 
 from desktop import paths
 from desktop.store.errors import ConnectionFailedError
-from desktop.store.queries import ParamStyle, load
+from desktop.store.queries import ParamStyle, load, typed
+from desktop.store.query_types import Queries
 from desktop.store.urls import DatabaseUrl, Dialect
 
 HISTORY_TABLE = "schema_migrations"
@@ -29,7 +30,7 @@ class Backend(abc.ABC):
     def __init__(self, url: DatabaseUrl, conn: Any) -> None:
         self.url = url
         self.conn = conn
-        self.queries: Any = load(paths.queries_dir(), self.paramstyle)
+        self.queries: Queries = typed(load(paths.queries_dir(), self.paramstyle, self.dialect))
 
     # -- transactions -------------------------------------------------------------------
     @abc.abstractmethod

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from desktop.store.records import DeleteReport
+
 
 class StoreError(Exception):
     """Anything the data layer reports; str() is a plain-words sentence."""
@@ -110,3 +112,12 @@ class StaleRecordError(ConflictError):
         super().__init__(
             f"This {kind} was changed by someone else after you opened it; nothing was overwritten."
         )
+
+
+class DeleteChangedError(StoreError):
+    """What a delete would take with it changed since the person was asked: nothing was
+    deleted. `current` is what it would take now; ask again with it."""
+
+    def __init__(self, message: str, current: DeleteReport) -> None:
+        self.current = current
+        super().__init__(message)

@@ -1,5 +1,8 @@
 """The named queries of db/queries/*.sql, as callables: `queries.get_user(conn, id=1)`.
 
+Their typed surface is desktop.store.query_types.Queries: `typed(load(...))` is what a
+Backend holds, so mypy checks every call.
+
 A file holds blocks that each start with a name line, in the format aiosql uses:
 
     -- name: get_user(id)^
@@ -8,6 +11,9 @@ A file holds blocks that each start with a name line, in the format aiosql uses:
 The suffix says what a call returns: none, the rows; `^`, the first row or None; `$`, the
 first column of the first row or None; `!`, the number of rows changed. Parameters are
 written `:name` and always go to the driver as parameters, never into the text.
+
+A file named `NAME.sqlite.sql` or `NAME.postgresql.sql` is read for that dialect only, where
+the dialects must differ (row locks); the two files of a pair define the same queries.
 
 Why not aiosql itself: it reads files in exactly this format, but importing it loads
 importlib.metadata (about 0.09 s here, a quarter of the start-up budget) to learn its own
@@ -21,7 +27,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast, get_args
+
+from desktop.store.query_types import Queries
+from desktop.store.urls import Dialect
 
 ParamStyle = Literal["named", "pyformat"]
 
@@ -61,7 +70,7 @@ class NamedQuery:
             cursor.close()
 
 
-class Queries:
+class QueryFolder:
     """Every named query of a folder, as attributes."""
 
     def __init__(self, queries: Mapping[str, NamedQuery]) -> None:
@@ -78,15 +87,33 @@ class Queries:
 
 
 @cache
-def load(directory: Path, style: ParamStyle) -> Queries:
-    """The queries of every *.sql file in `directory`, for a driver's parameter style."""
+def load(directory: Path, style: ParamStyle, dialect: Dialect) -> QueryFolder:
+    """The queries of the *.sql files in `directory` for a dialect, in its driver's
+    parameter style."""
     found: dict[str, NamedQuery] = {}
-    for path in sorted(directory.glob("*.sql")):
+    for path in query_files(directory, dialect):
         for query in parse(path.read_text(encoding="utf-8"), style, path.name):
             if query.name in found:
                 raise QueryFileError(f"{path.name}: the query {query.name} is defined twice")
             found[query.name] = query
-    return Queries(found)
+    return QueryFolder(found)
+
+
+def typed(folder: QueryFolder) -> Queries:
+    """The loaded queries seen through their Protocol (tests/store/test_queries.py proves
+    that the files and the Protocol name the same queries with the same parameters)."""
+    return cast(Queries, folder)
+
+
+def query_files(directory: Path, dialect: Dialect) -> list[Path]:
+    """The shared files and this dialect's own, in name order."""
+    files = []
+    for path in sorted(directory.glob("*.sql")):
+        parts = path.name.split(".")
+        if len(parts) == 3 and parts[1] in get_args(Dialect) and parts[1] != dialect:
+            continue
+        files.append(path)
+    return files
 
 
 def parse(text: str, style: ParamStyle, source: str = "<text>") -> list[NamedQuery]:

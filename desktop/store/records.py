@@ -75,7 +75,18 @@ class Page(Generic[R, C]):
 
 @dataclass(frozen=True, slots=True)
 class DeleteReport:
-    """What deleting a record takes with it."""
+    """What deleting a record takes with it: how many posts and comments and, from the
+    repository, which ones (`ids`: the sums of the posts' and of the comments' ids).
+
+    Equality compares the counts, what a person is told; `names_same` also compares the
+    ids, so a post put in the place of another is not taken for it.
+    """
 
     posts: int
     comments: int
+    ids: tuple[int, int] | None = field(default=None, compare=False)
+
+    def names_same(self, other: DeleteReport) -> bool:
+        """The same counts and, where both know them, the same records."""
+        known = self.ids is not None and other.ids is not None
+        return self == other and (not known or self.ids == other.ids)

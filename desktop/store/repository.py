@@ -6,17 +6,17 @@ missing records and delete reports are raised as the errors of desktop.store.err
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from desktop.store.backend import Backend
 from desktop.store.errors import (
+    DeleteChangedError,
     HasChildrenError,
     NotFoundError,
     StaleRecordError,
     ValidationError,
 )
+from desktop.store.query_types import CommentRow, PostRow, UserRow
 from desktop.store.records import (
     Comment,
     CommentCursor,
@@ -27,7 +27,13 @@ from desktop.store.records import (
     User,
     UserCursor,
 )
-from desktop.store.validation import clean_comment, clean_post, clean_user, like_pattern
+from desktop.store.validation import (
+    clean_comment,
+    clean_post,
+    clean_user,
+    like_pattern,
+    trimmed,
+)
 
 DEFAULT_PAGE = 100
 _END_OF_TIME = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
@@ -40,6 +46,31 @@ def _check_limit(limit: int) -> None:
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _comment(row: CommentRow) -> Comment:
+    comment_id, post_id, body = row
+    return Comment(comment_id, post_id, body)
+
+
+def _user_changed(user: User, now: DeleteReport, asked: DeleteReport) -> str:
+    what = f"{_plural(now.posts, 'post')} and {_plural(now.comments, 'comment')}"
+    if now == asked:  # as many as before, but not the same ones
+        return (
+            f"Since you were asked, someone else replaced posts or comments of {user.name} "
+            f"(there are still {what}); nothing was deleted."
+        )
+    return f"Since you were asked, {user.name} now has {what}; nothing was deleted."
+
+
+def _post_changed(post: Post, now: DeleteReport, asked: DeleteReport) -> str:
+    what = _plural(now.comments, "comment")
+    if now == asked:
+        return (
+            f"Since you were asked, someone else replaced comments of the post “{post.title}” "
+            f"(there are still {what}); nothing was deleted."
+        )
+    return f"Since you were asked, the post “{post.title}” now has {what}; nothing was deleted."
 
 
 class Repository:
@@ -78,7 +109,7 @@ class Repository:
         _check_limit(limit)
         offset = max(0, position)
         with self.db.reading():
-            if filter_text.strip():
+            if trimmed(filter_text):
                 rows = list(
                     self.q.users_at(
                         self.db.conn,
@@ -95,7 +126,7 @@ class Repository:
 
     def count_users(self, filter_text: str = "") -> int:
         with self.db.reading():
-            if not filter_text.strip():
+            if not trimmed(filter_text):
                 return int(self.q.count_all_users(self.db.conn))
             return int(self.q.count_users(self.db.conn, pattern=like_pattern(filter_text)))
 
@@ -143,15 +174,31 @@ class Repository:
             return current
 
     def user_delete_report(self, user_id: int) -> DeleteReport:
-        """What deleting the user would take with it."""
+        """What deleting the user would take with it: what to ask the person, and what to
+        hand back to delete_user as `expected`."""
         with self.db.reading():
-            return self._user_children(self._get_user(user_id))
+            self._get_user(user_id)
+            return self._user_children(user_id)
 
-    def delete_user(self, user_id: int, *, cascade: bool = False) -> DeleteReport:
-        """Delete a user; with `cascade`, their posts and those posts' comments go too."""
+    def delete_user(
+        self, user_id: int, *, cascade: bool = False, expected: DeleteReport | None = None
+    ) -> DeleteReport:
+        """Delete a user; with `cascade`, their posts and those posts' comments go too.
+        Returns what was deleted.
+
+        With `expected` (the user_delete_report the person was asked about), nothing is
+        deleted unless exactly that would go: otherwise DeleteChangedError carries what
+        would go now. The user and their posts stay locked from that check to the delete,
+        so nobody can add a post or a comment in between.
+        """
         with self.db.transaction():
+            if self.q.lock_user(self.db.conn, id=user_id) is None:
+                raise NotFoundError("user", user_id)
+            self.q.lock_posts_of_user(self.db.conn, user_id=user_id)
             user = self._get_user(user_id)
-            report = self._user_children(user)
+            report = self._user_children(user_id)
+            if expected is not None and not report.names_same(expected):
+                raise DeleteChangedError(_user_changed(user, report, expected), report)
             if report.posts and not cascade:
                 raise HasChildrenError(
                     f"{user.name} has {_plural(report.posts, 'post')} with "
@@ -170,16 +217,18 @@ class Repository:
             raise NotFoundError("user", user_id)
         return self._user(row)
 
-    def _user_children(self, user: User) -> DeleteReport:
-        comments = self.q.count_comments_of_user(self.db.conn, user_id=user.id)
-        return DeleteReport(posts=user.post_count, comments=int(comments))
+    def _user_children(self, user_id: int) -> DeleteReport:
+        posts, post_ids, comments, comment_ids = self.q.user_delete_counts(
+            self.db.conn, user_id=user_id
+        )
+        return DeleteReport(int(posts), int(comments), (int(post_ids), int(comment_ids)))
 
     def _check_email_free(self, email: str, own_id: int | None) -> None:
         holder = self.q.user_id_by_email(self.db.conn, email=email)
         if holder is not None and holder != own_id:
             raise ValidationError.single("email", f"Another user already has the email {email}.")
 
-    def _user(self, row: Sequence[Any]) -> User:
+    def _user(self, row: UserRow) -> User:
         user_id, name, email, created_at, post_count = row
         return User(user_id, name, email, self.db.time_from_db(created_at), int(post_count))
 
@@ -228,7 +277,7 @@ class Repository:
 
     def _dated_then_undated(
         self, user_id: int, pattern: str, after: PostCursor | None, limit: int
-    ) -> list[Any]:
+    ) -> list[PostRow]:
         """Dated posts after `after`, then the undated ones: one statement, one round trip."""
         start = after or PostCursor(_END_OF_TIME, 0)
         after_created = start.stored
@@ -254,7 +303,7 @@ class Repository:
         pattern = like_pattern(filter_text)
         position = max(0, position)
         with self.db.reading():
-            if filter_text.strip():
+            if trimmed(filter_text):
                 rows = list(
                     self.q.posts_at(
                         self.db.conn,
@@ -294,7 +343,7 @@ class Repository:
 
     def count_posts(self, user_id: int, filter_text: str = "") -> int:
         with self.db.reading():
-            if not filter_text.strip():
+            if not trimmed(filter_text):
                 return int(self.q.count_all_posts(self.db.conn, user_id=user_id))
             return int(
                 self.q.count_posts(self.db.conn, user_id=user_id, pattern=like_pattern(filter_text))
@@ -357,24 +406,37 @@ class Repository:
             return self._get_post(post_id)
 
     def post_delete_report(self, post_id: int) -> DeleteReport:
+        """What deleting the post would take with it (see user_delete_report)."""
         with self.db.reading():
-            post = self._get_post(post_id)
-        return DeleteReport(posts=0, comments=post.comment_count)
+            self._get_post(post_id)
+            return self._post_children(post_id)
 
-    def delete_post(self, post_id: int, *, cascade: bool = False) -> DeleteReport:
-        """Delete a post; with `cascade`, its comments go too."""
+    def delete_post(
+        self, post_id: int, *, cascade: bool = False, expected: DeleteReport | None = None
+    ) -> DeleteReport:
+        """Delete a post; with `cascade`, its comments go too. Returns what was deleted;
+        `expected` as in delete_user (the post stays locked, so no comment is added)."""
         with self.db.transaction():
+            if self.q.lock_post(self.db.conn, id=post_id) is None:
+                raise NotFoundError("post", post_id)
             post = self._get_post(post_id)
-            if post.comment_count and not cascade:
+            report = self._post_children(post_id)
+            if expected is not None and not report.names_same(expected):
+                raise DeleteChangedError(_post_changed(post, report, expected), report)
+            if report.comments and not cascade:
                 raise HasChildrenError(
-                    f"The post “{post.title}” has {_plural(post.comment_count, 'comment')}; "
+                    f"The post “{post.title}” has {_plural(report.comments, 'comment')}; "
                     "they would be deleted too.",
                     0,
-                    post.comment_count,
+                    report.comments,
                 )
             self.q.delete_comments_of_post(self.db.conn, post_id=post_id)
             self.q.delete_post(self.db.conn, id=post_id)
-            return DeleteReport(posts=0, comments=post.comment_count)
+            return report
+
+    def _post_children(self, post_id: int) -> DeleteReport:
+        comments, comment_ids = self.q.post_delete_counts(self.db.conn, post_id=post_id)
+        return DeleteReport(0, int(comments), (0, int(comment_ids)))
 
     def _require_author(self, user_id: int) -> None:
         if self.q.get_user(self.db.conn, id=user_id) is None:
@@ -388,7 +450,7 @@ class Repository:
             raise NotFoundError("post", post_id)
         return self._post(row)
 
-    def _post(self, row: Sequence[Any]) -> Post:
+    def _post(self, row: PostRow) -> Post:
         post_id, user_id, title, content, created_at, comment_count = row
         created = self.db.time_from_db(created_at)
         return Post(post_id, user_id, title, content, created, int(comment_count))
@@ -408,7 +470,7 @@ class Repository:
                     limit=limit + 1,
                 )
             )
-        comments = [Comment(*row) for row in rows[:limit]]
+        comments = [_comment(row) for row in rows[:limit]]
         more = len(rows) > limit
         return Page(comments, CommentCursor(comments[-1].id) if more else None)
 
@@ -423,7 +485,7 @@ class Repository:
                     self.db.conn, post_id=post_id, offset=max(0, position), limit=limit + 1
                 )
             )
-        comments = [Comment(*row) for row in rows[:limit]]
+        comments = [_comment(row) for row in rows[:limit]]
         more = len(rows) > limit
         return Page(comments, CommentCursor(comments[-1].id) if more else None)
 
@@ -477,10 +539,34 @@ class Repository:
         row = self.q.get_comment(self.db.conn, id=comment_id)
         if row is None:
             raise NotFoundError("comment", comment_id)
-        return Comment(*row)
+        return _comment(row)
 
     # -- whole database ---------------------------------------------------------------------
     def table_counts(self) -> dict[str, int]:
         with self.db.reading():
             users, posts, comments = self.q.table_counts(self.db.conn)
         return {"users": int(users), "posts": int(posts), "comments": int(comments)}
+
+    # -- where a record stands in its list ------------------------------------------------
+    def user_position(self, user_id: int, filter_text: str = "") -> int | None:
+        """How many users come before this one in list_users' order with this filter;
+        None when the filtered list does not hold the user (or the user is gone)."""
+        with self.db.reading():
+            found = self.q.user_position(
+                self.db.conn, id=user_id, pattern=like_pattern(filter_text)
+            )
+        return None if found is None else int(found)
+
+    def post_position(self, post_id: int, user_id: int, filter_text: str = "") -> int | None:
+        """The same for a post in list_posts(user_id, filter_text)."""
+        with self.db.reading():
+            found = self.q.post_position(
+                self.db.conn, id=post_id, user_id=user_id, pattern=like_pattern(filter_text)
+            )
+        return None if found is None else int(found)
+
+    def comment_position(self, comment_id: int, post_id: int) -> int | None:
+        """The same for a comment in list_comments(post_id)."""
+        with self.db.reading():
+            found = self.q.comment_position(self.db.conn, id=comment_id, post_id=post_id)
+        return None if found is None else int(found)

@@ -14,6 +14,39 @@ MAX_TITLE = 300
 # addresses no person means to type.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
+# Unicode's White_Space characters, and the four information separators U+001C..U+001F that
+# Python's str.isspace() adds: nothing Python calls whitespace survives at an edge.
+_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+# Characters that take no room and draw nothing at the edge of a text.
+_INVISIBLE = (
+    "\xad"  # soft hyphen: drawn only where a line breaks inside a word
+    "\u180e"  # Mongolian vowel separator (whitespace before Unicode 6.3)
+    "\u200b\u200c\u200d"  # zero-width space, non-joiner, joiner: join nothing at an edge
+    "\u2060\u2061\u2062\u2063\u2064"  # word joiner, invisible mathematical operators
+    "\ufeff"  # zero-width no-break space (a byte-order mark); Qt drops a leading one
+)
+_SURROUNDING = _WHITESPACE + _INVISIBLE
+
+
+def trimmed(text: str) -> str:
+    """`text` without what a person would call the whitespace around it: the one definition
+    of "trimmed" for the store and the forms alike (str.strip() keeps U+FEFF and U+200B, so
+    a title could be stored with characters the form never showed).
+
+    Removed at either end: Unicode White_Space (spaces of every width, tabs, line and
+    paragraph separators, NEL U+0085), U+001C..U+001F, and the invisible format characters
+    U+00AD, U+180E, U+200B..U+200D, U+2060..U+2064 and U+FEFF. Kept, even at an edge:
+    direction marks and embeddings (U+200E, U+200F, U+202A..U+202E, U+2066..U+2069, U+061C),
+    which change how the text between them reads; variation selectors and combining marks,
+    which change the character before them; and every visible character. Inside the text
+    nothing is touched.
+    """
+    return text.strip(_SURROUNDING)
+
 
 def clean_user(name: str, email: str) -> tuple[str, str]:
     errors: dict[str, str] = {}
@@ -41,8 +74,8 @@ def clean_comment(body: str) -> str:
 
 
 def _single_line(errors: dict[str, str], field: str, label: str, value: str, limit: int) -> str:
-    """Trimmed of surrounding whitespace; never empty, never over the limit."""
-    value = value.strip()
+    """Trimmed (see trimmed()); never empty, never over the limit."""
+    value = trimmed(value)
     if not value:
         errors[field] = f"The {label} cannot be empty."
     elif len(value) > limit:
@@ -54,7 +87,7 @@ def _single_line(errors: dict[str, str], field: str, label: str, value: str, lim
 
 def _text(errors: dict[str, str], field: str, label: str, value: str) -> None:
     """Kept exactly as written, but it must hold something besides whitespace."""
-    if not value.strip():
+    if not trimmed(value):
         errors[field] = f"The {label} cannot be empty."
     elif "\x00" in value:
         errors[field] = f"The {label} contains a NUL character, which cannot be stored."
@@ -79,5 +112,5 @@ def like_pattern(text: str) -> str:
         )
     # Lower-cased by the database, like the column it is compared with: Python's idea of
     # lower case (Unicode-wide) and SQLite's (ASCII only) would otherwise disagree.
-    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = trimmed(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"

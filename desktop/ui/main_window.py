@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
         self.url: DatabaseUrl | None = None
         self.opened: Opened | None = None
         self._may_close = False
+        self._focus_kind = Kind.USER  # the pane to focus once a database has opened
         # False for unattended runs (--screenshot): failures are logged, never asked about.
         self.interactive = True
         self.setWindowTitle("Postdesk[*]")
@@ -154,9 +155,15 @@ class MainWindow(QMainWindow):
             edit_menu, "&Delete", self._delete, QKeySequence.StandardKey.Delete
         )
         edit_menu.addSeparator()
-        self._action(edit_menu, "New &User", lambda: self.editing.new(Kind.USER))
-        self._action(edit_menu, "New &Post", lambda: self.editing.new(Kind.POST))
-        self._action(edit_menu, "New &Comment", lambda: self.editing.new(Kind.COMMENT))
+        # One "New …" entry per kind; the one the pane in focus names is Ctrl+N's, above.
+        self.new_kind_actions = {
+            kind: self._action(edit_menu, label, self._new_of(kind))
+            for kind, label in (
+                (Kind.USER, "New &User"),
+                (Kind.POST, "New &Post"),
+                (Kind.COMMENT, "New &Comment"),
+            )
+        }
         edit_menu.addSeparator()
         self._action(edit_menu, "&Find", self._find, QKeySequence.StandardKey.Find)
         self._action(edit_menu, "&Refresh", self.editing.refresh, QKeySequence.StandardKey.Refresh)
@@ -239,8 +246,11 @@ class MainWindow(QMainWindow):
     def _new(self) -> None:
         self.editing.new(self.active_kind())
 
+    def _new_of(self, kind: Kind) -> Callable[[], None]:
+        return lambda: self.editing.new(kind)
+
     def _save(self) -> None:
-        self.editing.save(self.active_kind())
+        self.editing.save_changes(self.active_kind())
 
     def _delete(self) -> None:
         self.editing.delete(self.active_kind())
@@ -264,6 +274,8 @@ class MainWindow(QMainWindow):
         self.new_action.setText(f"&New {name}")
         self.save_action.setText(f"&Save {name}")
         self.delete_action.setText(f"&Delete {name}")
+        for other, action in self.new_kind_actions.items():
+            action.setVisible(other is not kind)
 
     def _update_modified(self) -> None:
         self.setWindowModified(self.editing.any_dirty())
@@ -271,6 +283,7 @@ class MainWindow(QMainWindow):
     # -- databases ------------------------------------------------------------------------------
     def open_database(self, url: DatabaseUrl, *, create: bool = False) -> None:
         """Switch to `url` once unsaved edits are dealt with; migrations run first."""
+        self._focus_kind = self.active_kind()
         self.editing.leave(self.editing.all_forms(), lambda: self.switcher.open(url, create=create))
 
     def new_local_database(self) -> None:
@@ -329,6 +342,9 @@ class MainWindow(QMainWindow):
         self.url = opened.url
         self.settings.remember_database(opened.url)
         self.editing.reset()
+        # The keyboard stays in the pane it was in, not in whatever Qt picks as the
+        # cleared forms give up the focus.
+        self.panes[self._focus_kind].table.setFocus()
         kind = "SQLite" if opened.url.dialect == "sqlite" else "PostgreSQL"
         version = opened.version or "none"
         self.database_label.setText(f"{kind}: {opened.url.display()} · schema {version}")

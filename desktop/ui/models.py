@@ -34,6 +34,7 @@ from desktop.store.records import (
     UserCursor,
 )
 from desktop.store.repository import Repository
+from desktop.store.validation import trimmed
 from desktop.ui.worker import Worker
 
 Index = QModelIndex | QPersistentModelIndex
@@ -55,7 +56,7 @@ def local_time(value: datetime | None) -> str:
 
 
 def first_line(text: str) -> str:
-    return text.strip().split("\n", 1)[0]
+    return trimmed(text).split("\n", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,23 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self._cells[row] = self.cells(record)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.headers) - 1))
 
+    def place(self, record: R, position: int | None) -> int | None:
+        """Put a saved record at `position`, where the database orders it in this list
+        (None: the list does not hold it, so it leaves). The rows before it need not be
+        loaded: the loaded rows stay those a fresh query gives. Returns its row, or None
+        when it is not among the rows (yet: a later page brings it)."""
+        old = self.row_of(record.id)
+        if old is not None and old == position:
+            self.update_record(record)
+            return old
+        if old is not None:
+            self.remove_record(record.id)
+        if position is None or position > len(self._rows):
+            return None
+        if position == len(self._rows) and not self.exhausted:
+            return None  # after the last loaded row of a list that goes on: fetchMore brings it
+        return self.insert_record(record, position)
+
     def insert_record(self, record: R, row: int) -> int:
         row = max(0, min(row, len(self._rows)))
         self.beginInsertRows(QModelIndex(), row, row)
@@ -373,13 +391,6 @@ class UsersModel(PagedModel[User]):
 
     def cells(self, record: User) -> tuple[str, ...]:
         return record.name, record.email, f"{record.post_count:,}"
-
-    def insertion_row(self, user: User) -> int:
-        """Where a new user goes among the loaded rows, in name order."""
-        for row, record in enumerate(self._rows):
-            if record is not None and (record.name, record.id) > (user.name, user.id):
-                return row
-        return len(self._rows)
 
     def empty_text(self) -> str:
         if self.query and self.query.filter_text:

@@ -10,13 +10,13 @@ found afterwards:
 A fault test that passes without recording anything fails at teardown: a scenario must say
 what it checked. When the session ends, one line sums it up:
 
-    faults: N scenarios, P passed, L rows lost
+    faults: N scenarios (Q on PostgreSQL), P passed, L rows lost
 
 N counts the fault tests that ran (skipped ones are left out; pytest lists them with their
 reasons; an expected failure, a known defect awaiting its fix, counts as run, not passed),
 P those that passed, and L adds up, over every check of every scenario that ran,
 the rows expected but not found (rows expected by a test that never got to count them are
-lost too).
+lost too). Q counts the scenarios among N that ran against the PostgreSQL server.
 
 The window fixtures of tests/ui/conftest.py (`desk`, `make_desk`, `answers`, ...) are
 available here as well.
@@ -29,6 +29,8 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
 import pytest
+
+from tests.conftest import SERVER_USE
 
 # The window fixtures, for the scenarios driven through the main window.
 from tests.ui.conftest import (  # noqa: F401 - fixtures are found by name
@@ -110,7 +112,11 @@ class Tally:
             return None
         passed = sum(outcome == "passed" for outcome in ran.values())
         lost = sum(self.lost.get(test, 0) for test in ran)
-        return f"faults: {len(ran)} scenarios, {passed} passed, {lost} rows lost"
+        on_server = sum(SERVER_USE.ran(test) for test in ran)
+        return (
+            f"faults: {len(ran)} scenarios ({on_server} on PostgreSQL), {passed} passed, "
+            f"{lost} rows lost"
+        )
 
 
 _tally = Tally()  # this session's; made anew by pytest_configure

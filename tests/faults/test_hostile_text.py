@@ -23,6 +23,7 @@ from desktop.store.backend import Backend
 from desktop.store.connection import open_database
 from desktop.store.errors import StoreError, ValidationError
 from desktop.store.repository import Repository
+from desktop.store.validation import trimmed
 from desktop.ui.editing import Kind
 from tests.conftest import MakeDatabase
 from tests.faults.conftest import Ledger
@@ -67,18 +68,20 @@ UNICODE = [
     "\x01\x07\x1b[31mred\x1b[0m\x7f",
 ]
 WHITESPACE = " \t\n\r\x0b\x0c\u00a0\u1680\u2003\u2028\u2029\u3000\x85"
+INVISIBLE = "\ufeff\u200b\u200d\u2060\xad"  # drawn as nothing: trimmed at the edges too
 
 pieces = st.one_of(st.sampled_from(INJECTIONS + UNICODE), st.text(max_size=40))
 hostile = st.builds(
     lambda left, core, right: left + core + right,
-    st.text(alphabet=WHITESPACE, max_size=3),
+    st.text(alphabet=WHITESPACE + INVISIBLE, max_size=3),
     st.lists(pieces, min_size=1, max_size=3).map("".join),
-    st.text(alphabet=WHITESPACE, max_size=3),
+    st.text(alphabet=WHITESPACE + INVISIBLE, max_size=3),
 )
-# Characters an email's parts may hold: anything but '@', '.', whitespace and controls.
+# Characters an email's parts may hold: anything but '@', '.', whitespace, controls and
+# what trimming removes at an edge.
 label = st.text(
     alphabet=st.characters(
-        blacklist_characters="@.\x00",
+        blacklist_characters="@.\x00\xad\u180e\u200b\u200c\u200d\u2060\u2061\ufeff",
         blacklist_categories=("Zs", "Zl", "Zp", "Cc", "Cs"),
     ),
     min_size=1,
@@ -95,11 +98,11 @@ emails = st.builds(
 
 
 def nonblank(text: str) -> bool:
-    return bool(text.strip())
+    return bool(trimmed(text))
 
 
 def storable_line(text: str, limit: int) -> bool:
-    return nonblank(text) and "\x00" not in text and len(text.strip()) <= limit
+    return nonblank(text) and "\x00" not in text and len(trimmed(text)) <= limit
 
 
 def storable_text(text: str) -> bool:
@@ -169,12 +172,12 @@ def test_a_user_reads_back_exactly_trimmed(fresh: Any, ledger: Ledger, name: str
 
     user = repo.create_user(name, email)
 
-    assert (user.name, user.email) == (name.strip(), email.strip())
+    assert (user.name, user.email) == (trimmed(name), trimmed(email))
     again = repo.get_user(user.id)
-    assert (again.name, again.email) == (name.strip(), email.strip())
+    assert (again.name, again.email) == (trimmed(name), trimmed(email))
     listed = [u for u in repo.list_users(limit=10).items if u.id == user.id]
     ledger.check_rows(1, len(listed), "users")
-    assert (listed[0].name, listed[0].email) == (name.strip(), email.strip())
+    assert (listed[0].name, listed[0].email) == (trimmed(name), trimmed(email))
 
 
 @EXAMPLES
@@ -187,16 +190,16 @@ def test_any_user_is_saved_exactly_or_refused_with_a_reason(
         user = repo.create_user(name, email)
     except ValidationError as refused:
         assert_refused(refused, "name", "email")
-        if "\x00" in name.strip():
+        if "\x00" in trimmed(name):
             assert "name" in refused.errors
-        if "\x00" in email.strip():
+        if "\x00" in trimmed(email):
             assert "email" in refused.errors
         ledger.check_rows(0, repo.count_users(), "users after a refusal")
         return
     assert "\x00" not in name + email
     ledger.check_rows(1, repo.count_users(), "users")
     stored = repo.get_user(user.id)
-    assert (stored.name, stored.email) == (name.strip(), email.strip())
+    assert (stored.name, stored.email) == (trimmed(name), trimmed(email))
 
 
 def ascii_case_variant(email: str, seed: int) -> str:
@@ -227,7 +230,7 @@ def test_emails_differing_only_in_case_are_duplicates(
     assert set(taken_by_update.value.errors) == {"email"}
 
     ledger.check_rows(2, repo.count_users(), "users")
-    assert repo.get_user(first.id).email == email.strip()
+    assert repo.get_user(first.id).email == trimmed(email)
     assert repo.get_user(other.id).email == "other@example.org"
 
 
@@ -254,10 +257,10 @@ def test_posts_and_comments_read_back_exactly(
     comment = repo.create_comment(post.id, body)
 
     stored = repo.get_post(post.id)
-    assert (stored.title, stored.content) == (title.strip(), content)
+    assert (stored.title, stored.content) == (trimmed(title), content)
     assert repo.get_comment(comment.id).body == body
     [listed] = repo.list_posts(author.id).items
-    assert (listed.title, listed.content) == (title.strip(), content)
+    assert (listed.title, listed.content) == (trimmed(title), content)
     [listed_comment] = repo.list_comments(post.id).items
     assert listed_comment.body == body
     updated = repo.update_post(post.id, title, new_content)
@@ -360,7 +363,7 @@ def test_a_user_is_found_by_any_piece_of_their_name_in_any_case(
     fresh: Any, ledger: Ledger, name: str, start: int, size: int
 ):
     """The filter's %, _ and \\ are taken literally; the case of ASCII letters is ignored."""
-    assume(nonblank(name) and len(name.strip()) <= 200)
+    assume(nonblank(name) and len(trimmed(name)) <= 200)
     repo: Repository = fresh()
     stored = repo.create_user(name, "someone@example.com")
     other = repo.create_user("~", "~@~.~")  # matched by none of the filters below
@@ -445,6 +448,7 @@ form_text = st.one_of(st.sampled_from(INJECTIONS + UNICODE), hostile)
 )
 @given(title=form_text, content=form_text)
 @example(title="  ' OR '1'='1  ", content="👩‍👩‍👧‍👦\n\u202eevil\u202c\n  indented")
+@example(title="\x85\ufeffBOM\u200b\u200d", content="x")
 def test_the_post_form_stores_what_it_holds(
     desk: Desk, qtbot: Bot, answers: Prompts, ledger: Ledger, title: str, content: str
 ):
@@ -469,8 +473,8 @@ def test_the_post_form_stores_what_it_holds(
     with peek(desk.url) as repo:
         stored = repo.get_post(post_id)
         posts = repo.table_counts()["posts"]
-    assert (stored.title, stored.content) == (held["title"].strip(), held["content"])
-    assert field_text(form, "title") == held["title"].strip()
+    assert (stored.title, stored.content) == (trimmed(held["title"]), held["content"])
+    assert field_text(form, "title") == trimmed(held["title"])
     assert not form.is_dirty()
     ledger.check_rows(5, posts, "posts")
 

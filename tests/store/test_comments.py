@@ -45,6 +45,7 @@ def test_a_comment_needs_an_existing_post(repo, post):
 BAD_BODIES = {
     "empty": ("", "The comment cannot be empty."),
     "blank": (" \n\t  ", "The comment cannot be empty."),
+    "invisible": ("\ufeff\u200b\n\u2060", "The comment cannot be empty."),
     "NUL": ("a\x00b", "The comment contains a NUL character, which cannot be stored."),
 }
 

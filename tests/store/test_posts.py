@@ -58,6 +58,16 @@ def test_update_a_post(repo, ann):
     assert repo.get_post(post.id) == updated
 
 
+def test_a_title_is_stored_as_the_form_shows_it_trimmed(repo, ann):
+    """Invisible characters at the edges go as whitespace does (str.strip() kept U+FEFF and
+    U+200B, which Qt does not show: the form and the database disagreed)."""
+    post = repo.create_post(ann.id, "\x85\ufeffBOM\u200b\u200d", "text")
+
+    assert post.title == repo.get_post(post.id).title == "BOM"
+    updated = repo.update_post(post.id, "\u2060\xadZero\u200cwidth\u200c\ufeff", "text")
+    assert updated.title == "Zero\u200cwidth"
+
+
 def test_move_a_post_to_another_author(repo, ann):
     bob = repo.create_user("Bob", "bob@example.com")
     post = repo.create_post(ann.id, "Hello", "text")
@@ -89,6 +99,8 @@ BAD_POSTS = {
     "blank title": ("  \t ", "text", {"title": "The title cannot be empty."}),
     "empty content": ("Hello", "", {"content": "The content cannot be empty."}),
     "blank content": ("Hello", " \n\t ", {"content": "The content cannot be empty."}),
+    "invisible title": ("\ufeff\u200b\u2060", "text", {"title": "The title cannot be empty."}),
+    "invisible content": ("Hello", "\ufeff\n\u200b", {"content": "The content cannot be empty."}),
     "both": (
         " ",
         "",

@@ -1,11 +1,27 @@
-"""The named-query loader: the format of db/queries, parameters never in the text."""
+"""The named-query loader: the format of db/queries, parameters never in the text, and the
+typed surface (desktop.store.query_types.Queries) in step with the files."""
 
+import inspect
 import sqlite3
+import types
+import typing
+from collections import defaultdict
 
 import pytest
 
 from desktop import paths
-from desktop.store.queries import QueryFileError, load, parse
+from desktop.store.queries import (
+    NamedQuery,
+    ParamStyle,
+    QueryFileError,
+    load,
+    parse,
+    query_files,
+)
+from desktop.store.query_types import Queries
+from desktop.store.urls import Dialect
+
+DIALECTS: dict[Dialect, ParamStyle] = {"sqlite": "named", "postgresql": "pyformat"}
 
 TEXT = """
 -- A file comment.
@@ -24,10 +40,82 @@ UPDATE t SET name = :name WHERE id = :id;
 """
 
 
-def test_every_query_in_db_queries_loads_for_both_styles():
-    for style in ("named", "pyformat"):
-        queries = load(paths.queries_dir(), style)
+def test_every_query_in_db_queries_loads_for_both_dialects():
+    for dialect, style in DIALECTS.items():
+        queries = load(paths.queries_dir(), style, dialect)
         assert "list_users" in queries.names() and "record_migration" in queries.names()
+        assert "lock_user" in queries.names()
+
+
+def loaded(dialect: Dialect) -> dict[str, NamedQuery]:
+    folder = load(paths.queries_dir(), DIALECTS[dialect], dialect)
+    return {name: getattr(folder, name) for name in folder.names()}
+
+
+def protocol_methods() -> dict[str, inspect.Signature]:
+    return {
+        name: inspect.signature(member)
+        for name, member in vars(Queries).items()
+        if inspect.isfunction(member) and not name.startswith("_")
+    }
+
+
+def test_the_protocol_names_every_query_and_nothing_else():
+    for dialect in DIALECTS:
+        assert sorted(protocol_methods()) == sorted(loaded(dialect)), dialect
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_each_method_takes_its_querys_parameters_by_keyword(dialect):
+    methods = protocol_methods()
+    for name, query in loaded(dialect).items():
+        self, conn, *rest = methods[name].parameters.values()
+        assert (self.name, conn.name) == ("self", "conn"), name
+        assert conn.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD, name
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in rest), name
+        assert tuple(p.name for p in rest) == query.params, name
+
+
+def shape(annotation: object) -> str:
+    """What a return annotation promises, in the terms of a query's suffix."""
+    parts = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else ()
+    optional = type(None) in parts
+    if optional:
+        [annotation] = [part for part in parts if part is not type(None)]
+    origin = typing.get_origin(annotation)
+    if origin is list:
+        return "rows"
+    if origin is tuple:
+        return "row or None" if optional else "row"
+    return "value or None" if optional else f"value {getattr(annotation, '__name__', '?')}"
+
+
+SHAPES = {
+    "": {"rows"},
+    "^": {"row or None", "row"},  # an aggregate always has its one row
+    "$": {"value or None", "value int", "value str"},
+    "!": {"value int"},
+}
+
+
+def test_each_method_returns_what_its_suffix_says():
+    hints = {name: typing.get_type_hints(getattr(Queries, name)) for name in protocol_methods()}
+    for name, query in loaded("sqlite").items():
+        assert shape(hints[name]["return"]) in SHAPES[query.kind], name
+
+
+def test_a_dialects_own_file_has_a_twin_with_the_same_queries():
+    by_stem: dict[str, dict[str, list[tuple[str, tuple[str, ...], str]]]] = defaultdict(dict)
+    for dialect, style in DIALECTS.items():
+        for path in query_files(paths.queries_dir(), dialect):
+            stem, _, rest = path.name.partition(".")
+            if rest == f"{dialect}.sql":
+                queries = parse(path.read_text(encoding="utf-8"), style, path.name)
+                by_stem[stem][dialect] = [(q.name, q.params, q.kind) for q in queries]
+    assert by_stem, "no dialect's own query file found"
+    for stem, both in by_stem.items():
+        assert set(both) == set(DIALECTS), stem
+        assert both["sqlite"] == both["postgresql"], stem
 
 
 def test_parameters_become_the_drivers_style_outside_literals_only():

@@ -29,6 +29,26 @@ def test_create_and_get_a_user(repo):
     assert repo.table_counts() == {"users": 1, "posts": 0, "comments": 0}
 
 
+def test_invisible_characters_around_a_name_and_email_are_trimmed(repo):
+    user = repo.create_user("\ufeffAnn\u200b", "\u2060ann@example.com\ufeff")
+
+    assert (user.name, user.email) == ("Ann", "ann@example.com")
+    with pytest.raises(ValidationError) as refused:
+        repo.create_user("\u200b\u200d", "bob@example.com")
+    assert refused.value.errors == {"name": "The name cannot be empty."}
+
+
+def test_a_filter_is_trimmed_as_a_name_is(repo):
+    ann = repo.create_user("Ann", "ann@example.com")
+    repo.create_user("Bob", "bob@example.com")
+
+    for text in ("Ann\u200b", "\u2060ann\ufeff", " \u3000ANN\x85"):
+        assert [user.id for user in repo.list_users(text).items] == [ann.id], repr(text)
+        assert repo.count_users(text) == 1
+        assert [user.id for user in repo.users_at(0, text).items] == [ann.id]
+    assert repo.count_users("\u200b") == 2  # nothing but invisible characters: no filter
+
+
 def test_created_at_is_utc_whatever_the_session_time_zone(backend, repo, dialect):
     if dialect == "postgresql":
         backend.execute("SET TIME ZONE 'Asia/Kolkata'")  # +05:30: a wrong offset would show

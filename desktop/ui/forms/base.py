@@ -3,6 +3,8 @@ and Save/Delete buttons that are enabled only when they make sense."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -38,6 +40,7 @@ class RecordForm(QWidget):
         self._labels: dict[str, str] = {}
         self._errors: dict[str, QLabel] = {}
         self._saving = False
+        self._keep_text = False
         self._was_dirty = False
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(0, 0, 0, 0)
@@ -106,7 +109,25 @@ class RecordForm(QWidget):
         """Show a stored record (or None: nothing to edit)."""
         self.record = record
         self.is_new = False
+        if self._keep_text and record is not None:
+            self._loaded = dict(values)
+            self._changed()
+            return
         self._fill(values)
+
+    @contextmanager
+    def keeping_text(self) -> Iterator[None]:
+        """A record loaded inside leaves the fields as they are: text typed while its save
+        was on its way stays, and counts as unsaved against the stored record."""
+        self._keep_text = True
+        try:
+            yield
+        finally:
+            self._keep_text = False
+
+    @property
+    def saving(self) -> bool:
+        return self._saving
 
     def start_new(self, values: dict[str, str], *, focus: bool = True) -> None:
         self.record = None

@@ -1,45 +1,43 @@
 """Selecting, creating, saving and deleting records: the link between the three list panes
-and their forms. The database work goes through the worker; nothing here waits on it."""
+and their forms. What differs per kind of record lives in its handler (users.py, posts.py,
+comments.py); the database work goes through the worker and nothing here waits on it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import Enum
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QTimer, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.store.errors import (
     ConnectionLostError,
+    DeleteChangedError,
     NotFoundError,
     StaleRecordError,
     StoreError,
     ValidationError,
 )
-from desktop.store.records import Comment, DeleteReport, Post, User
+from desktop.store.records import DeleteReport, Post, User
 from desktop.store.repository import Repository
+from desktop.store.validation import trimmed
 from desktop.ui import prompts
+from desktop.ui.editing.comments import CommentHandler
+from desktop.ui.editing.handler import RecordHandler
+from desktop.ui.editing.kinds import ORDER, Kind
+from desktop.ui.editing.posts import PostHandler
+from desktop.ui.editing.users import UserHandler
 from desktop.ui.forms.base import RecordForm
 from desktop.ui.forms.comment_form import CommentForm
 from desktop.ui.forms.post_form import PostForm
 from desktop.ui.forms.user_form import UserForm
-from desktop.ui.models import CommentsModel, PagedModel, PostsModel, Query, UsersModel
+from desktop.ui.models import CommentsModel, PostsModel, Query, UsersModel
 from desktop.ui.views import ListPane
 from desktop.ui.worker import Worker
 
 Then = Callable[[], None]
-
-
-class Kind(Enum):
-    USER = "user"
-    POST = "post"
-    COMMENT = "comment"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
+AnyHandler = RecordHandler[Any]
 
 
 class Editing(QObject):
@@ -60,12 +58,19 @@ class Editing(QObject):
         self.worker = worker
         self.panes = panes
         self.forms = forms
-        self.users: UsersModel = panes[Kind.USER].table.paged_model  # type: ignore[assignment]
-        self.posts: PostsModel = panes[Kind.POST].table.paged_model  # type: ignore[assignment]
-        self.comments: CommentsModel = panes[Kind.COMMENT].table.paged_model  # type: ignore[assignment]
-        self.user_form: UserForm = forms[Kind.USER]  # type: ignore[assignment]
-        self.post_form: PostForm = forms[Kind.POST]  # type: ignore[assignment]
-        self.comment_form: CommentForm = forms[Kind.COMMENT]  # type: ignore[assignment]
+        users, posts, comments = (panes[kind].table.paged_model for kind in ORDER)
+        assert isinstance(users, UsersModel) and isinstance(posts, PostsModel)
+        assert isinstance(comments, CommentsModel)
+        self.users, self.posts, self.comments = users, posts, comments
+        user_form, post_form, comment_form = (forms[kind] for kind in ORDER)
+        assert isinstance(user_form, UserForm) and isinstance(post_form, PostForm)
+        assert isinstance(comment_form, CommentForm)
+        self.post_form = post_form
+        self.handlers: dict[Kind, AnyHandler] = {
+            Kind.USER: UserHandler(self, panes[Kind.USER], user_form),
+            Kind.POST: PostHandler(self, panes[Kind.POST], post_form),
+            Kind.COMMENT: CommentHandler(self, panes[Kind.COMMENT], comment_form),
+        }
         self.current_user: User | None = None
         self.current_post: Post | None = None
         self._quiet = False  # selection changes made by the app itself, not the person
@@ -73,6 +78,7 @@ class Editing(QObject):
         # broke): the next save finds the stored twin instead of inserting a second one.
         self._uncertain: set[Kind] = set()
         self._pending_switch: tuple[Kind, int | None] | None = None  # waits to ask first
+        self._filtering: dict[Kind, int] = {kind: 0 for kind in ORDER}  # the latest filter
         for kind, pane in panes.items():
             pane.table.selectionModel().currentRowChanged.connect(
                 lambda current, previous, kind=kind: self._row_changed(kind, current, previous)
@@ -83,16 +89,17 @@ class Editing(QObject):
         for kind, form in forms.items():
             form.save_requested.connect(lambda kind=kind: self.save(kind))
             form.delete_requested.connect(lambda kind=kind: self.delete(kind))
-        assert panes[Kind.USER].filter is not None and panes[Kind.POST].filter is not None
         panes[Kind.USER].filter_changed.connect(self._filter_users)
         panes[Kind.POST].filter_changed.connect(self._filter_posts)
         self.post_form.choose_author_requested.connect(self._choose_author)
 
+    def handler(self, kind: Kind) -> AnyHandler:
+        return self.handlers[kind]
+
     # -- what depends on what ----------------------------------------------------------------
     def _below(self, kind: Kind) -> list[RecordForm]:
         """The forms whose content goes away when `kind`'s selection changes."""
-        order = [Kind.USER, Kind.POST, Kind.COMMENT]
-        return [self.forms[k] for k in order[order.index(kind) :]]
+        return [self.forms[k] for k in ORDER[ORDER.index(kind) :]]
 
     def all_forms(self) -> list[RecordForm]:
         return self._below(Kind.USER)
@@ -125,12 +132,10 @@ class Editing(QObject):
     def _row_changed(self, kind: Kind, current: QModelIndex, previous: QModelIndex) -> None:
         if self._quiet:
             return
-        model = self.panes[kind].table.paged_model
-        record = model.record(current.row()) if current.isValid() else None
+        record = self.handler(kind).model.record(current.row()) if current.isValid() else None
         if record is not None and record is self._shown(kind):
             return
-        forms = self._below(kind)
-        if any(form.is_dirty() for form in forms):
+        if any(form.is_dirty() for form in self._below(kind)):
             # A mouse press selects the clicked row only after this signal: putting the
             # selection back now would leave that row highlighted beside the shown record.
             # Ask once the click is over (and only once for a burst of clicks).
@@ -148,7 +153,7 @@ class Editing(QObject):
             return
         if any(form.is_dirty() for form in self._below(kind)):
             return
-        self._show(kind, self.panes[kind].table.paged_model.record(row))
+        self._show(kind, self.handler(kind).model.record(row))
 
     def _switch_after_asking(self) -> None:
         """Put the selection back on the shown record, then switch if the person agrees."""
@@ -157,20 +162,19 @@ class Editing(QObject):
         kind, target = self._pending_switch
         self._pending_switch = None
         shown = self._shown(kind)
-        row = self.panes[kind].table.paged_model.row_of(shown.id) if shown is not None else None
+        row = self.handler(kind).model.row_of(shown.id) if shown is not None else None
         self._select_quietly(kind, -1 if row is None else row)
         self.leave(self._below(kind), lambda: self.select(kind, target))
 
     def select(self, kind: Kind, record_id: int | None) -> None:
-        """Select a record by id (None: nothing) as if the person had clicked it."""
-        model = self.panes[kind].table.paged_model
+        """Select a loaded record by id (None: nothing) as if the person had clicked it."""
+        model = self.handler(kind).model
         row = model.row_of(record_id) if record_id is not None else None
         self._select_quietly(kind, -1 if row is None else row)
         self._show(kind, model.record(row) if row is not None else None)
 
     def select_first(self, kind: Kind) -> bool:
-        model = self.panes[kind].table.paged_model
-        first = model.record(0)
+        first = self.handler(kind).model.record(0)
         if first is None:
             return False
         self.select(kind, first.id)
@@ -190,116 +194,129 @@ class Editing(QObject):
             self._quiet = was
 
     def _shown(self, kind: Kind) -> Any:
-        return {Kind.USER: self.current_user, Kind.POST: self.current_post}.get(
-            kind, self.comment_form.record
-        )
+        return self.handler(kind).shown()
 
     def _show(self, kind: Kind, record: Any) -> None:
-        if kind is Kind.USER:
-            self._show_user(record)
-        elif kind is Kind.POST:
-            self._show_post(record)
-        elif record is None:
-            self._ready_for_comment()
-        else:
-            self.comment_form.show_comment(record)
+        self.handler(kind).show(record)
 
-    def _show_user(self, user: User | None) -> None:
-        self.current_user = user
-        self.user_form.show_user(user)
-        posts_pane = self.panes[Kind.POST]
-        posts_pane.set_title(f"Posts by {user.name}" if user else "Posts")
-        self.posts.set_query(Query(user.id, self._filter_text(Kind.POST)) if user else None)
-        self._show_post(None)
-
-    def _show_post(self, post: Post | None) -> None:
-        self.current_post = post
-        self.post_form.show_post(post, self.current_user if post else None)
-        self.comments.set_query(Query(post.id) if post else None)
-        self._ready_for_comment()
-
-    def _ready_for_comment(self) -> None:
-        """With a post open, the comment form is ready for a new comment."""
-        if self.current_post is None:
-            self.comment_form.show_comment(None)
-        else:
-            self.comment_form.start_new({"body": ""}, focus=False)
-
-    def _filter_text(self, kind: Kind) -> str:
+    def filter_text(self, kind: Kind) -> str:
         box = self.panes[kind].filter
-        return box.text().strip() if box is not None else ""
+        return trimmed(box.text()) if box is not None else ""
 
+    # -- filters -----------------------------------------------------------------------------
     def _filter_users(self, text: str) -> None:
-        def apply() -> None:
-            self.users.set_query(Query(None, text.strip()))
-            self._show_user(None)
-
-        self.leave(self._below(Kind.USER), apply)
+        self._refilter(Kind.USER, Query(None, trimmed(text)))
 
     def _filter_posts(self, text: str) -> None:
-        if self.current_user is None:
+        if self.current_user is not None:
+            self._refilter(Kind.POST, Query(self.current_user.id, trimmed(text)))
+
+    def _refilter(self, kind: Kind, query: Query) -> None:
+        """List `query`; the shown record stays shown (and selected) when the new list holds
+        it, and only when it does not are its unsaved edits asked about."""
+        handler = self.handler(kind)
+        self._filtering[kind] += 1
+        generation = self._filtering[kind]
+
+        def drop_selection() -> None:
+            handler.model.set_query(query)
+            handler.show(None)
+
+        shown = handler.shown()
+        if shown is None:
+            self.leave(self._below(kind), drop_selection)
             return
-        user_id = self.current_user.id
 
-        def apply() -> None:
-            self.posts.set_query(Query(user_id, text.strip()))
-            self._show_post(None)
+        def decided(position: int | None) -> None:
+            if generation != self._filtering[kind]:
+                return  # the person typed on meanwhile
+            if position is None:
+                self.leave(self._below(kind), drop_selection)
+                return
+            handler.model.set_query(query)
+            self._select_row_when_counted(kind, position)
 
-        self.leave(self._below(Kind.POST), apply)
+        self.worker.submit(lambda repo: handler.position(repo, shown, query), decided, owner=self)
+
+    def _select_row_when_counted(self, kind: Kind, row: int, show: bool = False) -> None:
+        """Select `row` of the list just queried once its length is known (the model's page
+        and count were asked for first, and the worker answers in order)."""
+        model = self.handler(kind).model
+
+        def select(_: None) -> None:
+            self._select_quietly(kind, row)
+            model.ensure_rows(row, row)
+            record = model.record(row)
+            if show and record is not None:
+                self._show(kind, record)  # a placeholder is shown by _rows_loaded instead
+
+        self.worker.submit(lambda _repo: None, select, owner=self)
 
     def reset(self) -> None:
         """A new database: every list starts again from the top."""
         for form in self.all_forms():
             form.clear()
         self.current_user = self.current_post = None
-        self.users.set_query(Query(None, self._filter_text(Kind.USER)))
-        self._show_user(None)
+        self.users.set_query(Query(None, self.filter_text(Kind.USER)))
+        self._show(Kind.USER, None)
 
     def refresh(self) -> None:
         """Reload the lists (asking about unsaved edits first), keeping the user selected."""
-        keep = self.current_user.id if self.current_user else None
-
-        def reselect() -> None:
-            self.users.page_loaded.disconnect(reselect)
-            if keep is not None and self.users.row_of(keep) is not None:
-                self.select(Kind.USER, keep)
+        keep = self.current_user
 
         def again() -> None:
-            self.users.page_loaded.connect(reselect)
             self.reset()
+            if keep is None:
+                return
+            query = self.users.query
+            assert query is not None
+            handler = self.handler(Kind.USER)
+
+            def found(position: int | None) -> None:
+                if position is not None and self.users.query is query:
+                    self._select_row_when_counted(Kind.USER, position, show=True)
+
+            self.worker.submit(lambda repo: handler.position(repo, keep, query), found, owner=self)
 
         self.leave(self.all_forms(), again)
 
     # -- new ----------------------------------------------------------------------------------
     def new(self, kind: Kind) -> None:
-        if kind is Kind.POST and self.current_user is None:
-            self.message.emit("Select the user who writes the post first.")
-            return
-        if kind is Kind.COMMENT and self.current_post is None:
-            self.message.emit("Select the post to comment on first.")
+        reason = self.handler(kind).cannot_start_new()
+        if reason is not None:
+            self.message.emit(reason)
             return
         self.leave(self._below(kind), lambda: self._start_new(kind))
 
     def _start_new(self, kind: Kind) -> None:
         self._select_quietly(kind, -1)
-        if kind is Kind.USER:
-            self._show_user(None)
-            self.user_form.start_new({"name": "", "email": ""})
-        elif kind is Kind.POST:
-            assert self.current_user is not None
-            self._show_post(None)
-            self.post_form.start_new_post(self.current_user)
-        else:
-            self.comment_form.start_new({"body": ""})
+        self.handler(kind).start_new()
 
     # -- save -----------------------------------------------------------------------------------
+    def save_changes(self, focused: Kind) -> None:
+        """Ctrl+S: save the form with unsaved changes, the one in focus first; any other
+        is asked about after it. Always says what happened."""
+        dirty = [kind for kind in ORDER if self.forms[kind].is_dirty()]
+        if not dirty:
+            self.message.emit("Nothing to save: no form has unsaved changes.")
+            return
+        first = focused if focused in dirty else dirty[0]
+        if self.forms[first].saving:
+            self.message.emit(f"Still saving the {first.value}…")
+            return
+        rest = [self.forms[kind] for kind in dirty if kind is not first]
+        self.message.emit(f"Saving the {first.value}…")
+        self.save(first, then=(lambda: self.leave(rest, lambda: None)) if rest else None)
+
     def save(self, kind: Kind, then: Then | None = None) -> None:
-        form = self.forms[kind]
-        if not form.is_dirty():
-            if then is not None:
+        handler = self.handler(kind)
+        form = handler.form
+        if not form.is_dirty() or form.saving:
+            if then is not None and not form.saving:
                 then()
             return
-        operation = self._save_operation(kind, form)
+        sent = form.values()
+        operation = handler.save_operation(kind in self._uncertain)
         if operation is None:
             return
         form.set_saving(True)
@@ -308,7 +325,7 @@ class Editing(QObject):
         def done(record: Any) -> None:
             form.set_saving(False)
             self._uncertain.discard(kind)
-            self._saved(kind, record)
+            self._saved(kind, record, sent)
             if then is not None:
                 then()
 
@@ -318,83 +335,61 @@ class Editing(QObject):
 
         self.worker.submit(operation, done, failed, owner=form, write=True)
 
-    def _save_operation(self, kind: Kind, form: RecordForm) -> Callable[[Repository], Any] | None:
-        # Updates carry the record as it was read, so someone else's change meanwhile is
-        # never overwritten silently.
-        values = form.values()
-        record = form.record
-        once = kind in self._uncertain
-        if kind is Kind.USER:
-            name, email = values["name"], values["email"]
-            if record is None:
-                return lambda repo: repo.create_user(name, email, unless_exists=once)
-            return lambda repo: repo.update_user(record.id, name, email, expected=record)
-        if kind is Kind.POST:
-            title, content, author = values["title"], values["content"], self.post_form.author_id
-            if author is None:
-                return None
-            if record is None:
-                return lambda repo: repo.create_post(author, title, content, unless_exists=once)
-            return lambda repo: repo.update_post(
-                record.id, title, content, user_id=author, expected=record
-            )
-        body = values["body"]
-        if record is None:
-            post = self.current_post
-            if post is None:
-                return None
-            return lambda repo: repo.create_comment(post.id, body, unless_exists=once)
-        return lambda repo: repo.update_comment(record.id, body, expected=record)
-
-    def _saved(self, kind: Kind, record: Any) -> None:
-        self._show_stored(kind, record)
-        self.message.emit(f"Saved the {kind.value}.")
+    def _saved(self, kind: Kind, record: Any, sent: dict[str, str]) -> None:
+        form = self.forms[kind]
+        typed_since = form.values() != sent
+        if typed_since:
+            # Text typed while the save was on its way stays, unsaved, on top of what
+            # was stored.
+            with form.keeping_text():
+                self._show_stored(kind, record)
+            self.message.emit(f"Saved the {kind.value}; what you typed since is not saved yet.")
+        else:
+            self._show_stored(kind, record)
+            self.message.emit(f"Saved the {kind.value}.")
 
     def _show_stored(self, kind: Kind, record: Any) -> None:
-        """Show a record as stored now, in its list (in place) and in its form."""
-        if kind is Kind.USER:
-            self._user_saved(record)
-        elif kind is Kind.POST:
-            self._post_saved(record)
-        else:
-            self._comment_saved(record)
+        """Show a record as stored now: in its form, and in its list where a fresh query
+        would put it."""
+        if kind is Kind.POST and self.current_user is not None:
+            user_id = self.current_user.id
+            if record.user_id != user_id:  # the post moved to another author: it leaves
+                self.posts.remove_record(record.id)
+                self._show(Kind.POST, None)
+                self.refresh_user(record.user_id)
+            else:
+                self.handler(kind).adopt(record)
+                self.place(kind, record)
+            self.refresh_user(user_id)
+            return
+        self.handler(kind).adopt(record)
+        self.place(kind, record)
 
-    def _user_saved(self, user: User) -> None:
-        if self.users.row_of(user.id) is None:
-            self.users.insert_record(user, self.users.insertion_row(user))
-            self.select(Kind.USER, user.id)
-        else:
-            self.users.update_record(user)
-            self.current_user = user
-            self.user_form.show_user(user)
-            self.panes[Kind.POST].set_title(f"Posts by {user.name}")
+    def place(self, kind: Kind, record: Any) -> None:
+        """Put `record` in its list where the database orders it among the rows, loaded or
+        not, and select it there if it is still the one shown."""
+        handler = self.handler(kind)
+        model, query = handler.model, handler.model.query
+        if query is None:
+            return
 
-    def _post_saved(self, post: Post) -> None:
-        user = self.current_user
-        if user is not None and post.user_id != user.id:
-            # The post moved to another author: it leaves this list.
-            self.posts.remove_record(post.id)
-            self._show_post(None)
-            self._refresh_user(post.user_id)
-        elif self.posts.row_of(post.id) is None:
-            self.posts.insert_record(post, 0)
-            self.select(Kind.POST, post.id)
-        else:
-            self.posts.update_record(post)
-            self.current_post = post
-            self.post_form.show_post(post, user)
-        if user is not None:
-            self._refresh_user(user.id)
+        def arrived(position: int | None) -> None:
+            if model.query is not query:
+                return  # the list shows something else by now
+            with self._quietly():
+                row = model.place(record, position)
+                shown = handler.shown()
+                if shown is not None and shown.id == record.id:
+                    self.panes[kind].table.select_row(-1 if row is None else row)
+            if position is None and query.filter_text:
+                self.message.emit(
+                    f"The {kind.value} is saved; it does not match the filter, "
+                    "so the list does not show it."
+                )
 
-    def _comment_saved(self, comment: Comment) -> None:
-        if self.comments.row_of(comment.id) is None:
-            self.comments.insert_record(comment, self.comments.rowCount())
-            self.select(Kind.COMMENT, comment.id)
-        else:
-            self.comments.update_record(comment)
-            self.comment_form.show_comment(comment)
+        self.worker.submit(lambda repo: handler.position(repo, record, query), arrived, owner=self)
 
-    def _refresh_user(self, user_id: int) -> None:
+    def refresh_user(self, user_id: int) -> None:
         """Fetch a user again (their post count changed) and show it in place."""
 
         def arrived(user: User) -> None:
@@ -439,7 +434,7 @@ class Editing(QObject):
             return
         gone = form.record
         with self._quietly():
-            self.panes[kind].table.paged_model.remove_record(gone.id)
+            self.handler(kind).model.remove_record(gone.id)
             self.panes[kind].table.select_row(-1)
         if choice is prompts.Choice.SAVE_AS_NEW:
             form.detach()
@@ -450,64 +445,69 @@ class Editing(QObject):
 
     # -- delete -----------------------------------------------------------------------------------
     def delete(self, kind: Kind) -> None:
-        record = self.forms[kind].record
+        handler = self.handler(kind)
+        record = handler.form.record
         if record is None:
             return
-        if kind is Kind.COMMENT:  # nothing goes with a comment
-            self._confirm_delete(kind, record, DeleteReport(0, 0))
-            return
-
-        def report(repo: Repository) -> DeleteReport:
-            if kind is Kind.USER:
-                return repo.user_delete_report(record.id)
-            return repo.post_delete_report(record.id)
-
+        focused = self._holds_focus(kind)
         self.worker.submit(
-            report,
-            lambda found: self._confirm_delete(kind, record, found),
-            lambda error: self._delete_failed(kind, record, error),
+            lambda repo: handler.delete_report(repo, record),
+            lambda found: self._confirm_delete(kind, record, found, focused),
+            lambda error: self._delete_failed(kind, record, error, focused),
             owner=self,
         )
 
-    def _confirm_delete(self, kind: Kind, record: Any, report: DeleteReport) -> None:
-        question = delete_question(kind, record, report)
-        if not prompts.confirm_delete(self.window, question):
+    def _confirm_delete(
+        self, kind: Kind, record: Any, report: DeleteReport, focused: bool
+    ) -> None:
+        handler = self.handler(kind)
+        if not prompts.confirm_delete(self.window, handler.question(record, report)):
             return
 
-        def operation(repo: Repository) -> DeleteReport | None:
-            if kind is Kind.USER:
-                return repo.delete_user(record.id, cascade=True)
-            if kind is Kind.POST:
-                return repo.delete_post(record.id, cascade=True)
-            repo.delete_comment(record.id)
-            return None
+        def operation(repo: Repository) -> DeleteReport:
+            # Deletes nothing unless what goes with the record is still what was named.
+            return handler.delete(repo, record, report)
 
         self.worker.submit(
             operation,
-            lambda _report: self._deleted(kind, record),
-            lambda error: self._delete_failed(kind, record, error),
+            lambda _deleted: self._deleted(kind, record, focused),
+            lambda error: self._delete_failed(kind, record, error, focused),
             owner=self,
             write=True,
         )
 
-    def _delete_failed(self, kind: Kind, record: Any, error: StoreError) -> None:
+    def _delete_failed(self, kind: Kind, record: Any, error: StoreError, focused: bool) -> None:
+        if isinstance(error, DeleteChangedError):  # ask again, with what is there now
+            self.message.emit(str(error))
+            self._confirm_delete(kind, record, error.current, focused)
+            return
         if isinstance(error, NotFoundError):  # someone else was quicker: it is gone all the same
-            self._deleted(kind, record)
+            self._deleted(kind, record, focused)
             self.message.emit(f"The {kind.value} had already been deleted elsewhere.")
             return
         self.error.emit("Not Deleted", str(error))
 
-    def _deleted(self, kind: Kind, record: Any) -> None:
-        model: PagedModel[Any] = self.panes[kind].table.paged_model
+    def _deleted(self, kind: Kind, record: Any, focused: bool) -> None:
+        handler = self.handler(kind)
+        model = handler.model
         with self._quietly():  # the person already agreed to lose this record's edits
             row = model.remove_record(record.id)
-        form = self.forms[kind]
-        form.clear()
+        handler.form.clear()
         neighbour = model.record(min(row or 0, model.rowCount() - 1))
         self.select(kind, neighbour.id if neighbour is not None else None)
-        if kind is Kind.POST and self.current_user is not None:
-            self._refresh_user(self.current_user.id)
+        if focused:  # the keyboard stays where the person was: on the list, next row
+            self.panes[kind].table.setFocus()
+        handler.after_delete()
         self.message.emit(f"Deleted the {kind.value}.")
+
+    def _holds_focus(self, kind: Kind) -> bool:
+        """The keyboard focus is in `kind`'s pane or form."""
+        widget = QApplication.focusWidget()
+        while widget is not None:
+            if widget is self.panes[kind] or widget is self.forms[kind]:
+                return True
+            widget = widget.parentWidget()
+        return False
 
     # -- author ---------------------------------------------------------------------------------
     def _choose_author(self) -> None:
@@ -525,17 +525,3 @@ class Editing(QObject):
         dialog.accepted.connect(chosen)
         dialog.rejected.connect(dialog.deleteLater)
         dialog.open()
-
-
-def delete_question(kind: Kind, record: Any, report: DeleteReport) -> str:
-    """The confirmation, naming what goes with the record."""
-    if kind is Kind.USER:
-        if report.posts == 0:
-            return f"Delete {record.name}?"
-        comments = f" and their {_plural(report.comments, 'comment')}" if report.comments else ""
-        return f"Delete {record.name}, with {_plural(report.posts, 'post')}{comments}?"
-    if kind is Kind.POST:
-        if report.comments == 0:
-            return f"Delete the post “{record.title}”?"
-        return f"Delete the post “{record.title}” and its {_plural(report.comments, 'comment')}?"
-    return "Delete this comment?"
