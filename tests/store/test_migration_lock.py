@@ -192,3 +192,58 @@ def test_a_current_database_opens_without_ddl_or_lock(row_role, holder):
     with open_database(row_role, lock=LockWait(limit_s=0.5)) as backend:
         assert backend.url.target.endswith("user=" + row_role.rsplit("=", 1)[1])
         assert run(backend, "SELECT count(*) FROM users") == [(0,)]
+
+
+# -- through a transaction-pooling PgBouncer -----------------------------------------------------
+
+
+def advisory_locks_on(admin_url: str, url: str) -> list[tuple[Any, ...]]:
+    """Advisory locks held by any session on the database of `url`."""
+    name = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        return admin.execute(
+            "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+            "WHERE l.locktype = 'advisory' AND d.datname = %s",
+            (name,),
+        ).fetchall()
+
+
+def test_launches_at_once_through_the_pooler_migrate_once_and_leave_no_lock(
+    pgbouncer, make_database, pg_admin_url, migrations
+):
+    """A session lock taken through the pooler is released on another server connection,
+    or never, and then every later launch waits for it, direct ones too."""
+    from tests.store.test_migrations import Workers
+
+    workers = Workers(3)
+    try:
+        for _attempt in range(3):
+            direct = make_database("postgresql")
+            answers = workers.migrate(pgbouncer(direct), migrations)
+
+            assert [a for a in answers if "error" in a] == []
+            applied = sorted(version for a in answers for version in a["applied"])
+            assert applied == ["001", "002", "003"]
+            assert advisory_locks_on(pg_admin_url, direct) == []
+            assert [version for version, _ in history(direct)] == ["001", "002", "003"]
+    finally:
+        workers.close()
+
+
+def test_waiting_through_the_pooler_can_be_cancelled_and_then_goes_on(
+    pgbouncer, url, migrations, holder
+):
+    before = history(url)
+    migrating = Migrating(pgbouncer(url), migrations)
+    assert migrating.waiting.wait(WAIT_S)
+    migrating.cancel.set()
+    migrating.finish()
+    assert isinstance(migrating.error, MigrationCancelledError), migrating.error
+    assert history(url) == before
+
+    again = Migrating(pgbouncer(url), migrations)
+    assert again.waiting.wait(WAIT_S)
+    holder.release()
+    again.finish()
+    assert again.error is None
+    assert [version for version, _ in history(url)] == ["001", "002", "003"]
