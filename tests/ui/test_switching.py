@@ -214,3 +214,32 @@ def test_a_bad_database_at_launch_with_nothing_remembered_opens_the_local_one(
     assert bare_window.url == DatabaseUrl("sqlite", str(tmp_path / "local.sqlite3"))
     assert "could not be opened" in bare_window.statusBar().currentMessage()
     assert len(answers.take_errors()) == 1
+
+
+@pytest.mark.postgres
+def test_cancelling_the_wait_at_launch_opens_the_local_database_instead(
+    bare_window: MainWindow,
+    qtbot: Bot,
+    settings: Settings,
+    tmp_path: Path,
+    locked_server_database: tuple[str, Any],
+) -> None:
+    url, _holder = locked_server_database
+    switcher = bare_window.switcher
+
+    open_first_database(bare_window, parse_url(url), settings)
+    qtbot.waitUntil(
+        lambda: switcher.dialog is not None
+        and "Another Postdesk is updating" in switcher.dialog.labelText(),
+        timeout=WAIT_MS,
+    )
+    assert switcher.dialog is not None
+    cancel = switcher.dialog.findChild(QPushButton)
+    assert cancel is not None
+    with qtbot.waitSignal(switcher.opened, timeout=WAIT_MS):
+        cancel.click()
+
+    assert bare_window.url == DatabaseUrl("sqlite", str(tmp_path / "local.sqlite3"))
+    message = bare_window.statusBar().currentMessage()
+    assert message.startswith("Opening ") and "was cancelled. Opened " in message
+    assert tables_of(url) == []
