@@ -257,10 +257,12 @@ def describe_connect_error(exc: Exception, url: DatabaseUrl) -> str:
         # libpq could not read the address; its message quotes the part it choked on,
         # which may be the password.
         return f"{INVALID_ADDRESS}; check how it is written."
+    # Read libpq's own words (a connection failure carries no SQLSTATE), show them only
+    # without the password.
+    lowered = str(exc).lower()
     text = hide_password(str(exc), url.target)
     parts = conninfo_parts(url.target)
     where = server_name(parts)
-    lowered = text.lower()
     if "password authentication failed" in lowered:
         return f"The server at {where} refused the user name or password."
     if "no password supplied" in lowered or "fe_sendauth" in lowered:

@@ -259,3 +259,13 @@ def test_a_password_holding_percent_never_reaches_a_message(pg_admin_url):
     assert message.startswith("There is no database named 'no_such_db_x'")
     for fragment in ("p%zz", "w@rd", "%25", "zz"):
         assert fragment not in message
+
+
+def test_a_password_made_of_common_words_does_not_garble_the_message():
+    """The password is taken out of what is shown, not out of what is read."""
+    from desktop.store.connection import connect
+
+    port = free_port()
+    with pytest.raises(ConnectionFailedError) as failed:
+        connect(f"host=127.0.0.1 port={port} dbname=app password=on")
+    assert str(failed.value).startswith(f"Nothing answers at 127.0.0.1:{port}")
