@@ -147,3 +147,30 @@ def test_a_malformed_server_address_is_refused_in_our_own_words():
     assert ran.stderr.strip() == (
         "postdesk: This server address is not valid: the port must be a number from 1 to 65535."
     )
+
+
+@pytest.mark.postgres
+def test_migrate_says_while_it_waits_for_another_postdesk(make_database):
+    import psycopg
+
+    from desktop.store.postgres import MIGRATION_LOCK_KEY
+
+    url = make_database("postgresql")  # empty: both migrations pending
+    with psycopg.connect(url) as holder:
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "desktop", "migrate", "--database", url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stderr is not None
+        seen = ""
+        while "Another Postdesk is updating this database" not in seen:
+            letter = process.stderr.read(1)
+            assert letter, f"migrate ended without saying it waits: {seen!r}"
+            seen += letter
+        holder.commit()  # the other Postdesk is done
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, seen + err
+    assert "applied  001" in out and "applied  002" in out

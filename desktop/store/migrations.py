@@ -73,10 +73,7 @@ LOCK_POLL_S = 0.1
 
 def lock_wait_message(seconds: float) -> str:
     """What the person reads while another Postdesk migrates the same database."""
-    return (
-        "Another Postdesk is updating this database… "
-        f"(waiting {int(seconds)} s; Cancel keeps it as it is)"
-    )
+    return f"Another Postdesk is updating this database… (waiting {int(seconds)} s)"
 
 
 @dataclass(frozen=True, slots=True)
