@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from desktop import __version__, paths
+from desktop.display import missing_display
 from desktop.store.errors import StoreError
 from desktop.store.urls import DatabaseUrl, parse_url
 
@@ -70,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+NO_DISPLAY_EXIT = 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.self_check:
@@ -90,6 +94,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (StoreError, ValueError) as exc:
         print(f"postdesk: {exc}", file=sys.stderr)
         return 1
+    reason = missing_display()
+    if reason is not None:
+        print(
+            f"Postdesk needs a graphical display; none was found ({reason}). Start it from a "
+            "desktop session, or use `postdesk migrate` and `postdesk seed` without one.",
+            file=sys.stderr,
+        )
+        return NO_DISPLAY_EXIT
     return _run_app(given, args.screenshot, args.select_first)
 
 

@@ -7,7 +7,7 @@ import sys
 
 from desktop import paths
 from desktop.store.connection import open_database
-from desktop.store.migrations import MigrationRunner
+from desktop.store.migrations import LockWait, MigrationRunner, lock_wait_message
 from desktop.store.seeding import GeneratePlan, generate, load_demo
 from desktop.store.urls import DatabaseUrl
 
@@ -33,7 +33,11 @@ def migrate_command(url: DatabaseUrl, *, status_only: bool) -> int:
     _ensure_folder(url)
     with open_database(url, migrate=False) as backend:
         runner = MigrationRunner(backend)
-        applied = {m.version for m in runner.migrate()}
+        waited = _WaitReport()
+        try:
+            applied = {m.version for m in runner.migrate(lock=LockWait(report=waited))}
+        finally:
+            waited.end()
         status = runner.status()
     for row in status.applied:
         if row.version in applied:
@@ -43,6 +47,21 @@ def migrate_command(url: DatabaseUrl, *, status_only: bool) -> int:
     else:
         print(f"{url.display()} is now at schema version {status.current_version}.")
     return 0
+
+
+class _WaitReport:
+    """While another Postdesk migrates: one line on stderr, its seconds counting up."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, seconds: float) -> None:
+        self.shown = True
+        print(f"\r{lock_wait_message(seconds)}", end="", file=sys.stderr, flush=True)
+
+    def end(self) -> None:
+        if self.shown:
+            print(file=sys.stderr)
 
 
 def seed_command(url: DatabaseUrl, args: argparse.Namespace) -> int:

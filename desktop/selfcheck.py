@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from desktop import __version__, paths
+from desktop.display import missing_display, use_offscreen_without_display
 
 # Distinct letters: drawn with a real font they give distinct images; with no font Qt draws
 # each as the same empty box.
@@ -100,6 +101,17 @@ def check_log_file() -> Check:
     return Check("Log file", str(paths.log_path()))
 
 
+def check_display() -> Check:
+    """Which display Qt will use; without one the checks that need Qt run offscreen."""
+    reason = missing_display()
+    if reason is not None:
+        return Check("Display", f"none found ({reason}); the checks below run offscreen")
+    for name in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY", "DISPLAY"):
+        if os.environ.get(name):
+            return Check("Display", f"{name}={os.environ[name]}")
+    return Check("Display", "the system's own")
+
+
 def check_qt_versions() -> Check:
     import PySide6
     from PySide6.QtCore import qVersion
@@ -171,6 +183,7 @@ WITHOUT_WINDOW: tuple[Callable[[], Check], ...] = (
     check_icon,
     check_local_database,
     check_log_file,
+    check_display,
     check_qt_versions,
 )
 WITH_APPLICATION: tuple[Callable[[], Check], ...] = (
@@ -187,6 +200,7 @@ def collect() -> Iterator[Check]:
         yield check()
     from PySide6.QtWidgets import QApplication
 
+    use_offscreen_without_display()
     _app = QApplication.instance() or QApplication(sys.argv[:1])
     for check in WITH_APPLICATION:
         yield check()

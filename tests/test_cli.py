@@ -93,3 +93,84 @@ def test_unknown_address_is_refused_plainly(bad):
     result = postdesk("migrate", "--database", bad)
     assert result.returncode == 1
     assert "postdesk:" in result.stderr
+
+
+# -- without a display ---------------------------------------------------------------------------
+
+
+def without_display(tmp_path) -> dict[str, str]:
+    """The environment of a console with no graphical session: no DISPLAY, no Wayland, no
+    QT_QPA_PLATFORM (which the tests themselves set)."""
+    import os
+
+    hidden = {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}
+    env = {key: value for key, value in os.environ.items() if key not in hidden}
+    env["HOME"] = str(tmp_path)
+    return env
+
+
+def test_the_app_without_a_display_says_so_in_one_line_and_exits_2(tmp_path):
+    ran = subprocess.run(
+        [sys.executable, "-m", "desktop", "--database", str(tmp_path / "x.sqlite3")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=without_display(tmp_path),
+    )
+    assert ran.returncode == 2
+    lines = ran.stderr.strip().splitlines()
+    assert len(lines) == 1, ran.stderr
+    assert lines[0].startswith(
+        "Postdesk needs a graphical display; none was found (DISPLAY is not set)"
+    )
+    assert "xcb" not in ran.stderr
+    assert not (tmp_path / "x.sqlite3").exists()
+
+
+def test_self_check_works_without_a_display(tmp_path):
+    ran = subprocess.run(
+        [sys.executable, "-m", "desktop", "--self-check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=without_display(tmp_path),
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "Display:" in ran.stdout and "none found" in ran.stdout
+    assert "Qt platform plugin:  offscreen" in ran.stdout
+    assert ran.stdout.rstrip().endswith("self-check passed")
+
+
+def test_a_malformed_server_address_is_refused_in_our_own_words():
+    ran = postdesk("migrate", "--database", "postgres://::::")
+    assert ran.returncode == 1
+    assert ran.stderr.strip() == (
+        "postdesk: This server address is not valid: the port must be a number from 1 to 65535."
+    )
+
+
+@pytest.mark.postgres
+def test_migrate_says_while_it_waits_for_another_postdesk(make_database):
+    import psycopg
+
+    from desktop.store.postgres import MIGRATION_LOCK_KEY
+
+    url = make_database("postgresql")  # empty: both migrations pending
+    with psycopg.connect(url) as holder:
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "desktop", "migrate", "--database", url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stderr is not None
+        seen = ""
+        while "Another Postdesk is updating this database" not in seen:
+            letter = process.stderr.read(1)
+            assert letter, f"migrate ended without saying it waits: {seen!r}"
+            seen += letter
+        holder.commit()  # the other Postdesk is done
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, seen + err
+    assert "applied  001" in out and "applied  002" in out

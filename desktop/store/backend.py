@@ -42,8 +42,11 @@ class Backend(abc.ABC):
         """Translate driver errors of reads into StoreErrors."""
 
     @abc.abstractmethod
-    def migration_lock(self) -> AbstractContextManager[None]:
-        """Held while migrating, so two processes never apply the same migration."""
+    def try_migration_lock(self) -> bool:
+        """Inside the current transaction, take the migration lock if it is free (never
+        waiting); the transaction's end releases it. Two processes never apply the same
+        migration, and nothing depends on session state (poolers hand a session's
+        statements to different server connections)."""
 
     # -- statements ---------------------------------------------------------------------
     @abc.abstractmethod

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from desktop.store.backend import HISTORY_TABLE, Backend
 from desktop.store.errors import ConnectionFailedError
-from desktop.store.migrations import MigrationRunner, Progress
+from desktop.store.migrations import LockWait, MigrationRunner, Progress
 from desktop.store.urls import DatabaseUrl, parse_url
 
 
@@ -31,6 +31,7 @@ def open_database(
     migrate: bool = True,
     migrations_dir: Path | None = None,
     progress: Progress | None = None,
+    lock: LockWait | None = None,
 ) -> Backend:
     """Open a database for the app: refuse another program's database, then migrate it.
 
@@ -45,7 +46,7 @@ def open_database(
         runner.status()
         backend.prepare()
         if migrate:
-            runner.migrate(progress)
+            runner.migrate(progress, lock=lock)
     except BaseException:
         backend.close()
         raise

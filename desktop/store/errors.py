@@ -81,6 +81,21 @@ class MigrationFilesError(MigrationError):
     """The migration files themselves are inconsistent (naming, duplicates, missing dialect)."""
 
 
+class MigrationCancelledError(MigrationError):
+    """The person stopped waiting; nothing of the pending migration was applied."""
+
+
+class MigrationLockTimeoutError(MigrationError):
+    """Another process held the migration lock for longer than the runner waits."""
+
+    def __init__(self, waited_s: float) -> None:
+        self.waited_s = waited_s
+        super().__init__(
+            "Another Postdesk is updating this database and has not finished after "
+            f"{round(waited_s)} seconds; nothing was changed. Try again in a few minutes."
+        )
+
+
 class SchemaTooNewError(MigrationError):
     """The database was migrated by a newer version of the app."""
 

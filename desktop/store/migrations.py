@@ -20,8 +20,10 @@ from desktop import paths
 from desktop.store.backend import HISTORY_TABLE, Backend
 from desktop.store.errors import (
     ChecksumMismatchError,
+    MigrationCancelledError,
     MigrationError,
     MigrationFilesError,
+    MigrationLockTimeoutError,
     SchemaTooNewError,
     StoreError,
 )
@@ -64,6 +66,50 @@ class MigrationStatus:
 
 
 Progress = Callable[[Migration, int, int], None]
+
+LOCK_WAIT_LIMIT_S = 60.0
+LOCK_POLL_S = 0.1
+
+
+def lock_wait_message(seconds: float) -> str:
+    """What the person reads while another Postdesk migrates the same database."""
+    return f"Another Postdesk is updating this database… (waiting {int(seconds)} s)"
+
+
+@dataclass(frozen=True, slots=True)
+class LockWait:
+    """How to wait for the migration lock while another process holds it.
+
+    `report` hears the seconds waited so far, at the first refusal and about once a second;
+    `cancelled` is asked between attempts. Both are called on the migrating thread.
+    """
+
+    limit_s: float = LOCK_WAIT_LIMIT_S
+    report: Callable[[float], None] | None = None
+    cancelled: Callable[[], bool] | None = None
+    poll_s: float = LOCK_POLL_S
+
+    def acquire(self, backend: Backend) -> None:
+        """Inside the current transaction: take the lock, which its end releases."""
+        started = time.monotonic()
+        reported: int | None = None
+        while True:
+            self._check_cancelled()
+            if backend.try_migration_lock():
+                return
+            waited = time.monotonic() - started
+            if waited >= self.limit_s:
+                raise MigrationLockTimeoutError(waited)
+            if self.report is not None and reported != int(waited):
+                reported = int(waited)
+                self.report(waited)
+            time.sleep(self.poll_s)
+
+    def _check_cancelled(self) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise MigrationCancelledError(
+                "The update was cancelled; the database stays at its previous version."
+            )
 
 
 def checksum_of(path: Path) -> str:
@@ -147,30 +193,41 @@ class MigrationRunner:
         done = {row.version for row in applied}
         return MigrationStatus(applied, [m for m in known if m.version not in done])
 
-    def migrate(self, progress: Progress | None = None) -> list[Migration]:
-        """Apply every pending migration in order; returns those this call applied."""
+    def migrate(
+        self, progress: Progress | None = None, *, lock: LockWait | None = None
+    ) -> list[Migration]:
+        """Apply every pending migration in order; returns those this call applied.
+
+        The usual launch, with nothing pending, reads the history and nothing more: no DDL
+        and no lock, so a role that may only read and write rows can open the database.
+        """
         known = self.known()
+        with self.backend.reading():
+            has_history = HISTORY_TABLE in self.backend.table_names()
+            history = self._history() if has_history else []
+        _check_history(history, known)
+        done = {row.version for row in history}
         applied_now: list[Migration] = []
-        with self.backend.migration_lock():
-            with self.backend.transaction():
-                self.backend.queries.create_history_table(self.backend.conn)
-                history = self._history()
-                _check_history(history, known)
-            done = {row.version for row in history}
-            if all(migration.version in done for migration in known):
-                return applied_now  # the usual launch: one short transaction, nothing to do
-            for index, migration in enumerate(known):
-                if self._apply_if_pending(migration, known):
+        for index, migration in enumerate(known):
+            if migration.version not in done:
+                if self._apply_if_pending(migration, known, lock or LockWait(), has_history):
                     applied_now.append(migration)
-                if progress is not None:
-                    progress(migration, index + 1, len(known))
+                has_history = True
+            if progress is not None:
+                progress(migration, index + 1, len(known))
         return applied_now
 
-    def _apply_if_pending(self, migration: Migration, known: Sequence[Migration]) -> bool:
-        # The history is read again under the write lock: another process may have just
-        # applied this very migration.
+    def _apply_if_pending(
+        self, migration: Migration, known: Sequence[Migration], lock: LockWait, has_history: bool
+    ) -> bool:
+        # The lock lasts as long as the transaction (nothing depends on the session, so it
+        # works through a transaction-pooling PgBouncer), and the history is read again
+        # under it: another process may have just applied this very migration.
         try:
             with self.backend.transaction():
+                lock.acquire(self.backend)
+                if not has_history:
+                    self.backend.queries.create_history_table(self.backend.conn)
                 applied = self._history()
                 _check_history(applied, known)
                 if any(row.version == migration.version for row in applied):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -25,7 +26,13 @@ from desktop.store.errors import (
     TransientConflictError,
     ValidationError,
 )
-from desktop.store.urls import DatabaseUrl, conninfo_parts
+from desktop.store.urls import (
+    INVALID_ADDRESS,
+    DatabaseUrl,
+    address_problem,
+    conninfo_parts,
+    hide_password,
+)
 
 CONNECT_TIMEOUT_S = 10
 MIGRATION_LOCK_KEY = 7_150_425_001  # any constant: one advisory lock for Postdesk migrations
@@ -95,15 +102,13 @@ class PostgresBackend(Backend):
         except psycopg.Error as exc:
             raise translate_error(exc, self) from exc
 
-    @contextmanager
-    def migration_lock(self) -> Iterator[None]:
-        with self.reading():
-            self.conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
-        try:
-            yield
-        finally:
-            if not self.conn.closed:
-                self.conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
+    def try_migration_lock(self) -> bool:
+        # Transaction-level: a session lock taken through a transaction-pooling PgBouncer
+        # is released on another server connection, or never, and then blocks everyone.
+        row = self.conn.execute(
+            "SELECT pg_try_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,)
+        ).fetchone()
+        return bool(row and row[0])
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         cursor = self.conn.execute(sql, tuple(params))
@@ -230,6 +235,9 @@ def open_postgres(url: DatabaseUrl) -> PostgresBackend:
         # with 100,000 posts that plan sorts them all: 70 ms a page instead of 1 ms.
         "prepare_threshold": None,
     }
+    problem = address_problem(url.target)
+    if problem is not None:
+        raise ConnectionFailedError(f"{INVALID_ADDRESS}: {problem}")
     if "connect_timeout" not in conninfo_parts(url.target):
         options["connect_timeout"] = CONNECT_TIMEOUT_S
     try:
@@ -247,11 +255,17 @@ def open_postgres(url: DatabaseUrl) -> PostgresBackend:
 
 
 def describe_connect_error(exc: Exception, url: DatabaseUrl) -> str:
-    """libpq's connection failures in plain words."""
-    text = str(exc)
+    """libpq's connection failures in plain words, never holding the password."""
+    if isinstance(exc, psycopg.ProgrammingError):
+        # libpq could not read the address; its message quotes the part it choked on,
+        # which may be the password.
+        return f"{INVALID_ADDRESS}; check how it is written."
+    # Read libpq's own words (a connection failure carries no SQLSTATE), show them only
+    # without the password.
+    lowered = str(exc).lower()
+    text = hide_password(str(exc), url.target)
     parts = conninfo_parts(url.target)
-    where = f"{parts.get('host', 'localhost')}:{parts.get('port', '5432')}"
-    lowered = text.lower()
+    where = server_name(parts)
     if "password authentication failed" in lowered:
         return f"The server at {where} refused the user name or password."
     if "no password supplied" in lowered or "fe_sendauth" in lowered:
@@ -269,6 +283,20 @@ def describe_connect_error(exc: Exception, url: DatabaseUrl) -> str:
     if "ssl" in lowered:
         return f"The secure connection to {where} failed: {first_line(text)}"
     return f"Could not connect to {where}: {first_line(text)}"
+
+
+def server_name(parts: dict[str, str]) -> str:
+    """The server as the address names it: no host is libpq's local socket (or PGHOST),
+    and a service names its own server, so neither is called localhost."""
+    port = parts.get("port") or os.environ.get("PGPORT") or "5432"
+    host = parts.get("host") or parts.get("hostaddr")
+    if host:
+        return f"{host}:{port}"
+    if parts.get("service"):
+        return f"the server of service {parts['service']!r}"
+    if os.environ.get("PGHOST"):
+        return f"{os.environ['PGHOST']}:{port}"
+    return f"the local server (port {port})"
 
 
 def first_line(text: str) -> str:

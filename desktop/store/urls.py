@@ -15,6 +15,10 @@ _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.,:/@+-]+")
 _CONNINFO_KEY = re.compile(rf"^\s*({'|'.join(_CONNINFO_KEYS)})\s*=")
 _CONNINFO_PAIR = re.compile(r"(\w+)\s*=\s*('(?:[^'\\]|\\.)*'|\S*)")
 _SECRET_KEYS = {"password", "sslpassword"}
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_QUOTED_VALUE = re.compile(r"=\s*'(?:[^'\\]|\\.)*'")
+INVALID_ADDRESS = "This server address is not valid"
+UNREADABLE = "an unreadable server address"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,8 @@ class DatabaseUrl:
         """A short name for people: the file path, or user@host:port/db without any password."""
         if self.dialect == "sqlite":
             return self.target
+        if address_problem(self.target) is not None:
+            return UNREADABLE  # what libpq cannot read names no host, and no password
         parts = conninfo_parts(self.target)
         user = parts.get("user", "")
         host = parts.get("host") or parts.get("hostaddr") or "localhost"
@@ -100,6 +106,69 @@ def _port(split: SplitResult) -> str | None:
     except ValueError:
         # Not a number, or out of range: keep it as written and let libpq say what is wrong.
         return split.netloc.rpartition("@")[2].rpartition(":")[2] or None
+
+
+def address_problem(target: str) -> str | None:
+    """What keeps libpq from reading a PostgreSQL address, in words that quote nothing of
+    it (a password may sit anywhere in a malformed address, and libpq's own message would
+    echo it); None when the address is well-formed."""
+    if target.startswith(("postgresql://", "postgres://")):
+        return _url_problem(target)
+    return _conninfo_problem(target)
+
+
+def _url_problem(url: str) -> str | None:
+    if _BAD_PERCENT.search(url):
+        return (
+            "a “%” must be followed by two hexadecimal digits "
+            "(write a % sign in a password as %25)."
+        )
+    try:
+        split = urlsplit(url)
+    except ValueError:
+        return "its host part cannot be read (an IPv6 address goes in [brackets])."
+    hosts = split.netloc.rpartition("@")[2]
+    ports = [_port_of(host) for host in hosts.split(",")]
+    ports += [v for k, v in _query_pairs(split.query) if k == "port"]
+    return _ports_problem(ports)
+
+
+def _port_of(host: str) -> str:
+    if host.startswith("["):
+        return host.partition("]")[2].removeprefix(":")
+    return host.partition(":")[2]
+
+
+def _query_pairs(query: str) -> list[tuple[str, str]]:
+    pairs = (pair.split("=", 1) for pair in query.split("&") if "=" in pair)
+    return [(unquote(key), unquote(value)) for key, value in pairs]
+
+
+def _ports_problem(ports: list[str]) -> str | None:
+    for port in (p for group in ports for p in group.split(",")):
+        if port and not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+            return "the port must be a number from 1 to 65535."
+    return None
+
+
+def _conninfo_problem(conninfo: str) -> str | None:
+    if re.search(r"=\s*'", _QUOTED_VALUE.sub("=", conninfo)):
+        return "a value in single quotes is not closed."
+    if _CONNINFO_PAIR.sub("", conninfo).strip():
+        return "every part must be key=value; put a value holding spaces in single quotes."
+    return _ports_problem([conninfo_parts(conninfo).get("port", "")])
+
+
+def hide_password(text: str, target: str) -> str:
+    """`text` (an error message that may quote the address) without the address's password
+    or sslpassword, in any form the address holds it."""
+    secrets = {v for k, v in conninfo_parts(target).items() if k in _SECRET_KEYS}
+    if target.startswith(("postgresql://", "postgres://")):
+        userinfo = target.partition("://")[2].partition("/")[0].rpartition("@")[0]
+        secrets.add(userinfo.partition(":")[2])
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):
+        text = text.replace(secret, "•••")
+    return text
 
 
 def _is_conninfo(text: str) -> bool:

@@ -127,14 +127,89 @@ def app_icon() -> QIcon:
     return icon
 
 
+def local_database() -> DatabaseUrl:
+    return DatabaseUrl("sqlite", str(paths.default_database_path()))
+
+
+def may_create(url: DatabaseUrl) -> bool:
+    """Only the local database is made when missing; another missing file is an error."""
+    return url == local_database()
+
+
 def start_database(url: DatabaseUrl | None, settings: Settings) -> tuple[DatabaseUrl, bool]:
     """The database to open first, and whether it may be created."""
     if url is not None:
         return url, url.dialect == "sqlite"
     last = settings.last_database()
     if last is not None:
-        return last, last.dialect == "sqlite" and Path(last.target) == paths.default_database_path()
-    return DatabaseUrl("sqlite", str(paths.default_database_path())), True
+        return last, may_create(last)
+    return local_database(), True
+
+
+def open_first_database(window: MainWindow, url: DatabaseUrl | None, settings: Settings) -> None:
+    """Open the database asked for (or the last one); if it cannot be opened, or the
+    person cancels, open the last good one or the local one instead and say why: a window
+    with no database open is one where no action works."""
+    target, create = start_database(url, settings)
+    fallbacks = [
+        candidate
+        for candidate in (settings.last_database(), local_database())
+        if candidate is not None and candidate != target
+    ]
+    LaunchFallback(window, target, list(dict.fromkeys(fallbacks))).setParent(window)
+    window.open_database(target, create=create)
+
+
+class LaunchFallback(QObject):
+    """Until a first database is open: on failure or cancel, the next candidate."""
+
+    def __init__(
+        self, window: MainWindow, target: DatabaseUrl, fallbacks: list[DatabaseUrl]
+    ) -> None:
+        super().__init__()
+        self.window = window
+        self.requested = target
+        self.fallbacks = fallbacks
+        self.reason: str | None = None
+        window.switcher.failed.connect(self._failed)
+        window.switcher.cancelled.connect(self._cancelled)
+        window.switcher.opened.connect(self._opened)
+
+    def _failed(self, url: DatabaseUrl, error: StoreError) -> None:
+        self._next(url, f"{url.display()} could not be opened: {error}")
+
+    def _cancelled(self, url: DatabaseUrl) -> None:
+        self._next(url, f"Opening {url.display()} was cancelled.")
+
+    def _next(self, url: DatabaseUrl, reason: str) -> None:
+        if self.window.url is not None:
+            self._stop()
+            return
+        if self.reason is None:
+            self.reason = reason
+        if url in self.fallbacks:
+            self.fallbacks.remove(url)
+        if not self.fallbacks:
+            log.error("no database could be opened at launch: %s", reason)
+            self._stop()
+            return
+        fallback = self.fallbacks.pop(0)
+        log.warning("%s Opening %s instead.", reason, fallback.display())
+        self.window.open_database(fallback, create=may_create(fallback))
+
+    def _opened(self, opened: Opened) -> None:
+        if self.reason is not None:
+            self.window.statusBar().showMessage(
+                f"{self.reason.rstrip('.')}. Opened {opened.url.display()} instead."
+            )
+        self._stop()
+
+    def _stop(self) -> None:
+        switcher = self.window.switcher
+        switcher.failed.disconnect(self._failed)
+        switcher.cancelled.disconnect(self._cancelled)
+        switcher.opened.disconnect(self._opened)
+        self.deleteLater()
 
 
 def run(
@@ -159,42 +234,22 @@ def run(
         settings = Settings()
     worker = Worker()
     window = MainWindow(worker, settings)
-    target, create = start_database(url, settings)
-    exit_code = 0
+    collect_garbage_off_the_clock(window)
+    window.show()
     if screenshot:
         window.interactive = False
         director = ScreenshotDirector(window, Path(screenshot), select_first)
         director.setParent(window)
-    elif url is None and target != DatabaseUrl("sqlite", str(paths.default_database_path())):
-        _fall_back_to_local_once(window)
-    collect_garbage_off_the_clock(window)
-    window.show()
-    window.open_database(target, create=create)
+        # Unattended: a database that cannot be opened fails the run, nothing else is tried.
+        target, create = start_database(url, settings)
+        window.open_database(target, create=create)
+    else:
+        open_first_database(window, url, settings)
     exit_code = app.exec()
     worker.stop()
     if screenshot:
         exit_code = 0 if Path(screenshot).exists() and exit_code == 0 else 1
     return exit_code
-
-
-def _fall_back_to_local_once(window: MainWindow) -> None:
-    """When the last database cannot be opened at launch, open the local one instead."""
-
-    def failed(_url: DatabaseUrl, _error: StoreError) -> None:
-        disconnect()
-        if window.url is None:
-            local = DatabaseUrl("sqlite", str(paths.default_database_path()))
-            window.open_database(local, create=True)
-
-    def disconnect() -> None:
-        window.switcher.failed.disconnect(failed)
-        window.switcher.opened.disconnect(opened)
-
-    def opened(_opened: Opened) -> None:
-        disconnect()
-
-    window.switcher.failed.connect(failed)
-    window.switcher.opened.connect(opened)
 
 
 class ScreenshotDirector(QObject):

@@ -15,6 +15,11 @@ from desktop.store.errors import StoreError
 
 log = logging.getLogger(__name__)
 
+# Tasks between start() and the delivery of their result. Without this, a task nobody else
+# keeps (cancelled, its dialog gone) is freed when its thread ends, before its result is
+# delivered: a late connection would never be closed.
+_running: set[Task] = set()
+
 
 class Task(QObject):
     """Runs `work` on its own thread; `done`/`failed` arrive on the GUI thread."""
@@ -38,6 +43,7 @@ class Task(QObject):
 
     def start(self) -> None:
         self.running = True
+        _running.add(self)
         threading.Thread(target=self._run, name="postdesk-task", daemon=True).start()
 
     def report(self, text: str) -> None:
@@ -45,8 +51,12 @@ class Task(QObject):
         self.progress.emit(text)
 
     def cancel(self) -> None:
-        """Stop waiting for the result; a result that still arrives is discarded."""
+        """Stop waiting for the result; a result that still arrives is discarded. The work
+        may ask `is_cancelled` to stop early."""
         self.cancelled = True
+
+    def is_cancelled(self) -> bool:
+        return self.cancelled
 
     def _run(self) -> None:
         try:
@@ -62,6 +72,7 @@ class Task(QObject):
     @Slot(object, object)
     def _deliver(self, result: Any, error: StoreError | None) -> None:
         self.running = False
+        _running.discard(self)
         if self.cancelled:
             if error is None and self._discard is not None:
                 self._discard(result)

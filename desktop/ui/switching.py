@@ -4,7 +4,6 @@ If anything fails, or the person cancels, the database they had stays open."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -13,7 +12,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from desktop.store.backend import Backend
 from desktop.store.connection import open_database
 from desktop.store.errors import StoreError
-from desktop.store.migrations import Migration, MigrationRunner
+from desktop.store.migrations import LockWait, Migration, MigrationRunner, lock_wait_message
 from desktop.store.urls import DatabaseUrl
 from desktop.ui.background import Task
 from desktop.ui.worker import Worker
@@ -30,15 +29,21 @@ class Opened:
     engine: str
 
 
-def _open(url: DatabaseUrl, create: bool, report: Callable[[str], None]) -> Opened:
+def _open(url: DatabaseUrl, create: bool, task: Task) -> Opened:
     def progress(migration: Migration, index: int, total: int) -> None:
-        report(f"Checking the schema: migration {migration.version} ({index} of {total})…")
+        task.report(f"Checking the schema: migration {migration.version} ({index} of {total})…")
 
-    report(f"Opening {url.display()}…")
+    task.report(f"Opening {url.display()}…")
     backend = open_database(url, create=create, migrate=False)
+    # Another Postdesk may be migrating the same server database: say so while waiting,
+    # and let Cancel end the wait (the database then stays at its old version).
+    lock = LockWait(
+        report=lambda seconds: task.report(lock_wait_message(seconds)),
+        cancelled=task.is_cancelled,
+    )
     try:
         runner = MigrationRunner(backend)
-        applied = [migration.version for migration in runner.migrate(progress)]
+        applied = [migration.version for migration in runner.migrate(progress, lock=lock)]
         version = runner.status().current_version
     except BaseException:
         backend.close()
@@ -51,6 +56,7 @@ class DatabaseSwitcher(QObject):
 
     opened = Signal(object)  # Opened
     failed = Signal(object, object)  # DatabaseUrl, StoreError
+    cancelled = Signal(object)  # DatabaseUrl: the person stopped this open
 
     def __init__(self, window: QWidget, worker: Worker) -> None:
         super().__init__(window)
@@ -64,10 +70,10 @@ class DatabaseSwitcher(QObject):
         return self.task is not None
 
     def open(self, url: DatabaseUrl, *, create: bool = False) -> None:
-        if self.task is not None:
-            self.task.cancel()
+        # A newer choice replaces an open still under way, and its progress dialog with it.
+        self.cancel()
         task: Task = Task(
-            lambda: _open(url, create, task.report), discard=lambda opened: opened.backend.close()
+            lambda: _open(url, create, task), discard=lambda opened: opened.backend.close()
         )
         self.task = task
         self.dialog = self._progress_dialog(url, task)
@@ -88,14 +94,15 @@ class DatabaseSwitcher(QObject):
         dialog.setMinimumDuration(PROGRESS_DELAY_MS)
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
-        dialog.canceled.connect(lambda: self._cancelled(task))
+        dialog.canceled.connect(lambda: self._cancelled(task, url))
         dialog.setValue(0)
         return dialog
 
-    def _cancelled(self, task: Task) -> None:
+    def _cancelled(self, task: Task, url: DatabaseUrl) -> None:
         if task is self.task:
             task.cancel()
             self._finish(task)
+            self.cancelled.emit(url)
 
     def _done(self, task: Task, opened: Opened) -> None:
         if task is not self.task:

@@ -178,8 +178,8 @@ def test_a_failing_first_migration_leaves_no_tables(opened, tmp_path):
     with pytest.raises(MigrationError, match="001"):
         MigrationRunner(opened, folder).migrate()
 
-    assert opened.table_names() <= {"schema_migrations"}
-    assert history(opened) == []
+    # The history table is made in the first migration's transaction: undone with it.
+    assert opened.table_names() == set()
 
 
 def test_open_database_reports_a_failing_migration(empty_url, migrations):

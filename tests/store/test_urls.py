@@ -170,3 +170,102 @@ def test_a_bad_port_is_a_plain_connection_error():
         with pytest.raises(ConnectionFailedError) as failed:
             connect(url)
         assert "s3cret" not in str(failed.value)
+
+
+# -- addresses libpq cannot read ------------------------------------------------------------------
+
+# Each holds a password, or could be read as holding one; none names a host but 127.0.0.1.
+MALFORMED = [
+    ("postgres://::::", "the port must be a number"),
+    ("postgresql://ann:Qz%ss@127.0.0.1/app", "two hexadecimal digits"),
+    ("postgresql://ann:Qz%zz w@127.0.0.1:1/app", "two hexadecimal digits"),
+    ("postgresql://ann:QzSecret@[::1/app", "host part cannot be read"),
+    ("postgresql://ann:QzSecret@127.0.0.1:5x32/app", "the port must be a number"),
+    ("postgresql://ann:QzSecret@127.0.0.1:99999/app", "the port must be a number"),
+    ("postgresql://ann@127.0.0.1/app?port=abc&password=QzSecret", "the port must be a number"),
+    ("host=127.0.0.1 password=Qz1 Qz2 Qz3 dbname=app", "key=value"),
+    ("host=127.0.0.1 password='QzSecret dbname=app", "single quotes is not closed"),
+    ("host=127.0.0.1 port=QzSecret dbname=app", "the port must be a number"),
+]
+
+
+@pytest.mark.parametrize("text, reason", MALFORMED)
+def test_a_malformed_server_address_is_refused_in_our_own_words(text, reason):
+    from desktop.store.connection import connect
+
+    url = parse_url(text)
+    with pytest.raises(ConnectionFailedError) as failed:
+        connect(url)
+
+    message = str(failed.value)
+    assert message.startswith("This server address is not valid: ")
+    assert reason in message
+    for shown in (message, url.display()):
+        assert "localhost" not in shown  # a host nobody gave
+        for fragment in ("Qz", "%ss", "%zz", ":::"):
+            assert fragment not in shown, (fragment, shown)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "postgresql://127.0.0.1/app",
+        "postgresql://ann:pa%25ss@[::1]:5433/app?sslmode=require",
+        "postgresql://h1:5432,h2:5433/app",
+        "host=db user=o'brien dbname='my app' password='a\\'b c'",
+        "dbname=app port=5432,5433",
+    ],
+)
+def test_well_formed_addresses_are_not_refused(text):
+    from desktop.store.urls import address_problem
+
+    assert address_problem(text) is None
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_no_host_given_is_not_called_localhost():
+    """Without a host libpq goes to the local socket: the message must not name a host."""
+    from desktop.store.connection import connect
+
+    with pytest.raises(ConnectionFailedError) as failed:
+        connect(f"dbname=app port={free_port()} password='pw %zz'")
+    message = str(failed.value)
+    assert "localhost" not in message
+    assert "the local server" in message
+    assert "%zz" not in message
+
+
+@pytest.mark.postgres
+def test_a_password_holding_percent_never_reaches_a_message(pg_admin_url):
+    """A well-encoded password with % in it, on the real server: refused for another
+    reason (no such database), and the message holds no part of the password."""
+    from desktop.store.connection import connect
+
+    parts = conninfo_parts(pg_admin_url)
+    host, port = parts.get("host", "127.0.0.1"), parts.get("port", "5432")
+    password = "p%25zz%20w%40rd"  # p%zz w@rd, encoded
+    text = f"postgresql://{parts.get('user', 'postgres')}:{password}@{host}:{port}/no_such_db_x"
+    with pytest.raises(ConnectionFailedError) as failed:
+        connect(text)
+    message = str(failed.value)
+    assert message.startswith("There is no database named 'no_such_db_x'")
+    for fragment in ("p%zz", "w@rd", "%25", "zz"):
+        assert fragment not in message
+
+
+def test_a_password_made_of_common_words_does_not_garble_the_message():
+    """The password is taken out of what is shown, not out of what is read."""
+    from desktop.store.connection import connect
+
+    port = free_port()
+    with pytest.raises(ConnectionFailedError) as failed:
+        connect(f"host=127.0.0.1 port={port} dbname=app password=on")
+    assert str(failed.value).startswith(f"Nothing answers at 127.0.0.1:{port}")

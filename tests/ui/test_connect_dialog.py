@@ -400,15 +400,103 @@ def test_a_late_connection_after_cancel_is_closed_unseen(
     assert status(dialog).text() == "Test stopped."
 
 
-def test_connect_while_testing_abandons_the_test(qtbot, make_dialog, stalling_server):
+def test_connect_while_testing_abandons_the_test_and_tries_the_address_itself(
+    qtbot, make_dialog, stalling_server
+):
     server = stalling_server()
     dialog = make_dialog({"host": "127.0.0.1", "port": str(server.port), "dbname": "x"})
     start_test(qtbot, dialog)
     assert server.accepted.wait(5)
     qtbot.mouseClick(button(dialog, "Connect"), Qt.MouseButton.LeftButton)
-    assert dialog.result() == QDialog.DialogCode.Accepted
-    assert not dialog.testing
+    assert dialog.isVisible()  # not before a connection worked
+    assert status(dialog).text() == f"Connecting to 127.0.0.1:{server.port}…"
+    assert not button(dialog, "Connect").isEnabled()
+
+    qtbot.mouseClick(button(dialog, "Stop"), Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and not dialog.testing
+    assert status(dialog).text() == "Stopped."
     assert conninfo_parts(dialog.url().target)["port"] == str(server.port)
+
+
+# -- Connect: the dialog closes only on success, and keeps what was typed --------------------------
+
+
+def fill(qtbot, dialog: ConnectDialog, values: dict[str, str]) -> None:
+    for key, value in values.items():
+        if key == "port":
+            port_box(dialog).setValue(int(value))
+        else:
+            field = edit(dialog, key)
+            field.clear()
+            qtbot.keyClicks(field, value)
+
+
+@pytest.fixture
+def window(qtbot) -> QWidget:
+    """The dialog's parent, which remembers the last attempt."""
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    return parent
+
+
+def connect_and_wait(qtbot, dialog: ConnectDialog) -> None:
+    qtbot.mouseClick(button(dialog, "Connect"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.testing, timeout=15_000)
+
+
+def test_a_failed_connect_keeps_the_dialog_open_with_every_field_as_typed(qtbot, window):
+    port = free_port()
+    dialog = ConnectDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    typed = {"host": "127.0.0.1", "port": str(port), "dbname": "sales", "user": "ann"}
+    fill(qtbot, dialog, typed)
+    fill(qtbot, dialog, {"password": "pw with % and space"})
+
+    connect_and_wait(qtbot, dialog)
+
+    assert dialog.isVisible()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert status(dialog).text().startswith(f"Nothing answers at 127.0.0.1:{port}")
+    for key, value in typed.items():
+        shown = str(port_box(dialog).value()) if key == "port" else edit(dialog, key).text()
+        assert shown == value, key
+    assert edit(dialog, "password").text() == "pw with % and space"
+    assert button(dialog, "Connect").isEnabled()
+
+    # Closed, and opened again later: the last attempt, without its password.
+    qtbot.mouseClick(button(dialog, "Cancel"), Qt.MouseButton.LeftButton)
+    again = ConnectDialog(window, {"host": "elsewhere", "dbname": "other"})
+    qtbot.addWidget(again)
+    assert edit(again, "host").text() == "127.0.0.1"
+    assert port_box(again).value() == port
+    assert edit(again, "dbname").text() == "sales"
+    assert edit(again, "user").text() == "ann"
+    assert edit(again, "password").text() == ""
+    assert "pw with" not in str(window.property("connectDialogLastAttempt"))
+
+
+@pytest.mark.postgres
+def test_a_database_missing_on_the_real_server_keeps_the_dialog_open(
+    qtbot, window, server_parts
+):
+    dialog = ConnectDialog(window, {**server_parts, "dbname": "postdesk_no_such_database"})
+    qtbot.addWidget(dialog)
+    dialog.show()
+    edit(dialog, "password").setText(server_parts.get("password", ""))
+
+    connect_and_wait(qtbot, dialog)
+
+    assert dialog.isVisible()
+    assert status(dialog).text().startswith(
+        "There is no database named 'postdesk_no_such_database'"
+    )
+    assert edit(dialog, "dbname").text() == "postdesk_no_such_database"
+
+    fill(qtbot, dialog, {"dbname": server_parts.get("dbname", "postgres")})
+    with qtbot.waitSignal(dialog.accepted, timeout=15_000):
+        qtbot.mouseClick(button(dialog, "Connect"), Qt.MouseButton.LeftButton)
+    assert dialog.result() == QDialog.DialogCode.Accepted
 
 
 @pytest.mark.slow

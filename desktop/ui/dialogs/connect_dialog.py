@@ -1,7 +1,10 @@
 """File ▸ Connect to Server…: where a PostgreSQL database is, and a way to try it first.
 
-The dialog only gathers a libpq conninfo and can test it on a background thread; the
-caller opens the database after `exec()` returns Accepted, from `url()`.
+The dialog gathers a libpq conninfo and tries it on a background thread: Test Connection
+says whether it works, and Connect closes the dialog only once a connection succeeded
+(otherwise the reason shows inside the dialog, every field as typed). The caller opens the
+database once the dialog is Accepted, from `url()`. The parent window remembers the last
+attempt (without its password) for the next time the dialog opens.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from PySide6.QtWidgets import (
 from desktop.store.backend import Backend
 from desktop.store.connection import connect
 from desktop.store.errors import StoreError
-from desktop.store.urls import DatabaseUrl, quote_value
+from desktop.store.urls import DatabaseUrl, conninfo_parts, quote_value
 from desktop.ui.background import Task
 
 log = logging.getLogger(__name__)
@@ -60,12 +63,8 @@ SSL_MODES: tuple[tuple[str, str, str], ...] = (
 )
 _FIELD_KEYS = frozenset({"host", "port", "dbname", "user", "password", "sslmode", "service"})
 _ERROR_STYLE = "color: #b3261e;"
-
-# Abandoned tests still running: kept alive so their late connection reaches `discard`
-# even after the dialog is gone.
-_abandoned: set[Task] = set()
-
-
+# A dynamic property of the parent window: the last attempt's conninfo, never its password.
+_LAST_ATTEMPT = "connectDialogLastAttempt"
 
 def _close_late_connection(result: Any) -> None:
     if isinstance(result, Backend):
@@ -76,10 +75,14 @@ def _close_late_connection(result: Any) -> None:
 class ConnectDialog(QDialog):
     """Host, port, database, user, password, SSL mode and an optional libpq service.
 
-    Test Connection connects on a background thread. While a test runs, the Cancel button
-    reads "Stop Test": Cancel or Escape then only abandons the test (at once; a connection
-    that still arrives later is closed unseen) and the dialog stays open; the next Cancel
-    closes the dialog. Closing the window or pressing Connect abandons a running test too.
+    Test Connection and Connect connect on a background thread. While one runs, the Cancel
+    button reads "Stop Test" (or "Stop"): Cancel or Escape then only abandons it (at once;
+    a connection that still arrives later is closed unseen) and the dialog stays open; the
+    next Cancel closes the dialog. Closing the window abandons a running attempt too, and
+    Connect abandons a running test. Connect accepts the dialog once its connection worked.
+
+    The fields start from the parent window's last attempt when there is one (the
+    password aside), else from `initial`.
 
     With a Service given, the service file decides what the fields leave open: an empty
     Host, the port 5432 (with no Host) and the SSL mode "prefer" are left out of the
@@ -189,6 +192,9 @@ class ConnectDialog(QDialog):
         for before, after in pairwise(order):
             QWidget.setTabOrder(before, after)
 
+        remembered = parent.property(_LAST_ATTEMPT) if parent is not None else None
+        if isinstance(remembered, str) and remembered:
+            initial = conninfo_parts(remembered)
         if initial:
             self._prefill(initial)
         for edit in (self._host, self._dbname, self._user, self._password, self._service):
@@ -246,10 +252,13 @@ class ConnectDialog(QDialog):
     # -- field reactions -----------------------------------------------------------------
     @Slot()
     def _fields_changed(self) -> None:
-        enough = bool(self._dbname.text().strip() or self._service.text().strip())
-        self._connect_button.setEnabled(enough)
+        connecting = self._task is not None and self._cancel_button.text() == "Stop"
+        self._connect_button.setEnabled(self._enough() and not connecting)
         if self._task is None:
             self._show_status("", "")
+
+    def _enough(self) -> bool:
+        return bool(self._dbname.text().strip() or self._service.text().strip())
 
     @Slot(str)
     def _service_edited(self, text: str) -> None:
@@ -278,51 +287,61 @@ class ConnectDialog(QDialog):
 
     @Slot()
     def _start_test(self) -> None:
+        self._start_attempt(then_accept=False)
+
+    def _start_attempt(self, *, then_accept: bool) -> None:
         if self._task is not None:
             return
         url = self.url()
         log.info("testing the connection to %s", url.display())
         task = Task(lambda: connect(url), _close_late_connection)
-        task.done.connect(self._test_succeeded)
-        task.failed.connect(self._test_failed)
+        task.done.connect(lambda backend: self._attempt_succeeded(task, backend, then_accept))
+        task.failed.connect(lambda error: self._attempt_failed(task, error))
         self._task = task
-        self._set_testing(True)
+        self._set_testing(True, "Stop" if then_accept else "Stop Test")
         self._show_status(f"Connecting to {self._where()}…", "busy")
         task.start()
 
-    @Slot(object)
-    def _test_succeeded(self, backend: Backend) -> None:
-        self._task = None
-        self._set_testing(False)
+    def _attempt_succeeded(self, task: Task, backend: Backend, then_accept: bool) -> None:
         try:
             version = backend.server_version()
         finally:
             backend.close()
+        if task is not self._task:
+            return
+        self._task = None
+        self._set_testing(False)
         self._show_status(f"Connected: {version}", "ok")
+        if then_accept:
+            super().accept()
 
-    @Slot(object)
-    def _test_failed(self, error: StoreError) -> None:
+    def _attempt_failed(self, task: Task, error: StoreError) -> None:
+        if task is not self._task:
+            return
         self._task = None
         self._set_testing(False)
         self._show_status(str(error), "error")
 
     def _abandon_test(self) -> bool:
-        """Stop waiting for a running test; False when none runs."""
+        """Stop waiting for a running test or connect; False when none runs. (Its late
+        connection still reaches `_close_late_connection`: background tasks live on until
+        their result is delivered.)"""
         task = self._task
         if task is None:
             return False
         task.cancel()
-        _abandoned.difference_update([t for t in _abandoned if not t.running])
-        _abandoned.add(task)
+        stopped = "Test stopped." if self._cancel_button.text() == "Stop Test" else "Stopped."
         self._task = None
         self._set_testing(False)
-        self._show_status("Test stopped.", "")
+        self._show_status(stopped, "")
         return True
 
-    def _set_testing(self, testing: bool) -> None:
+    def _set_testing(self, testing: bool, stop: str = "Stop Test") -> None:
         self._test_button.setEnabled(not testing)
-        self._cancel_button.setText("Stop Test" if testing else "Cancel")
-        self._cancel_button.setAccessibleName("Stop Test" if testing else "Cancel")
+        # Connect overtakes a running test, but not itself.
+        self._connect_button.setEnabled(self._enough() and not (testing and stop == "Stop"))
+        self._cancel_button.setText(stop if testing else "Cancel")
+        self._cancel_button.setAccessibleName(stop if testing else "Cancel")
 
     def _where(self) -> str:
         host = self._host.text().strip()
@@ -362,8 +381,15 @@ class ConnectDialog(QDialog):
         super().reject()
 
     def accept(self) -> None:
+        """Connect: try the address first; the dialog closes only once it works."""
         self._abandon_test()
-        super().accept()
+        self._remember_attempt()
+        self._start_attempt(then_accept=True)
+
+    def _remember_attempt(self) -> None:
+        parent = self.parentWidget()
+        if parent is not None:
+            parent.setProperty(_LAST_ATTEMPT, self.url().redacted())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._abandon_test()
