@@ -37,6 +37,7 @@ class RecordForm(QWidget):
         self._editors: dict[str, Editor] = {}
         self._labels: dict[str, str] = {}
         self._errors: dict[str, QLabel] = {}
+        self._hints: dict[str, str] = {}
         self._saving = False
         self._was_dirty = False
         self.layout_ = QVBoxLayout(self)
@@ -54,8 +55,13 @@ class RecordForm(QWidget):
         self.buttons.addWidget(self.save_button)
 
     # -- building ------------------------------------------------------------------------------
-    def add_field(self, key: str, label: str, editor: Editor) -> None:
-        """A field with a mnemonic label (its buddy is the editor) and an error line below."""
+    def add_field(self, key: str, label: str, editor: Editor, hint: str = "") -> None:
+        """A field with a mnemonic label (its buddy is the editor) and an error line below.
+
+        `hint` is shown in the empty field and is what a screen reader says after the value,
+        as its description. Qt would otherwise describe a line edit by its placeholder, so an
+        example there is spoken as if it were data: a hint says what to write, never whose.
+        """
         caption = QLabel(label)
         caption.setBuddy(editor)
         plain = label.replace("&", "").rstrip(":")  # "Title", as a screen reader should say it
@@ -74,6 +80,9 @@ class RecordForm(QWidget):
         self._editors[key] = editor
         self._labels[key] = plain
         self._errors[key] = error
+        self._hints[key] = hint
+        editor.setPlaceholderText(hint)
+        editor.setAccessibleDescription(hint)
         if isinstance(editor, QLineEdit):
             editor.textChanged.connect(self._changed)
         else:
@@ -162,10 +171,14 @@ class RecordForm(QWidget):
             first.setFocus()
 
     def clear_errors(self) -> None:
-        for key, label in self._errors.items():
-            label.clear()
-            label.hide()
-            self._editors[key].setAccessibleDescription("")
+        for key in self._errors:
+            self._clear_error(key)
+
+    def _clear_error(self, key: str) -> None:
+        label = self._errors[key]
+        label.clear()
+        label.hide()
+        self._editors[key].setAccessibleDescription(self._hints[key])
 
     def error_text(self, key: str) -> str:
         label = self._errors[key]

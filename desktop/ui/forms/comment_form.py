@@ -14,9 +14,8 @@ class CommentForm(RecordForm):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         body = QPlainTextEdit()
-        body.setPlaceholderText("Write a comment…")
         body.setMaximumHeight(body.fontMetrics().lineSpacing() * 5 + 12)
-        self.add_field("body", "&Comment:", body)
+        self.add_field("body", "&Comment:", body, "Write a comment…")
         self.save_button.setText("Save Comment")
         self.delete_button.setText("Delete Comment")
         self.finish_layout()

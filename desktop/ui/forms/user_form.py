@@ -13,12 +13,9 @@ class UserForm(RecordForm):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        name = QLineEdit()
-        name.setPlaceholderText("Ada Lovelace")
-        email = QLineEdit()
-        email.setPlaceholderText("ada@example.com")
-        self.add_field("name", "&Name:", name)
-        self.add_field("email", "E&mail:", email)
+        # Hints, not examples: a person's name here would be read out beside another's.
+        self.add_field("name", "&Name:", QLineEdit(), "First and last name")
+        self.add_field("email", "E&mail:", QLineEdit(), "An address like name@example.com")
         self.save_button.setText("Save User")
         self.delete_button.setText("Delete User")
         self.finish_layout()
