@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.announce import announce
+from desktop.ui.focus_frame import show_focus_frame
 from desktop.ui.models import PagedModel
 
 FILTER_DELAY_MS = 250
@@ -38,6 +39,7 @@ class RecordTable(QTableView):
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setShowGrid(False)
         self.setAlternatingRowColors(True)
+        show_focus_frame(self, "QTableView")
         rows = self.verticalHeader()
         rows.setVisible(False)
         # Fixed heights: the view never measures rows, however many there are.

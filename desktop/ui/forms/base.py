@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.focus_frame import show_focus_frame
+
 Editor = QLineEdit | QPlainTextEdit
 ERROR_STYLE = "color: palette(highlighted-text); background: #b3261e; padding: 2px 4px;"
 
@@ -87,6 +89,7 @@ class RecordForm(QWidget):
             editor.textChanged.connect(self._changed)
         else:
             editor.setTabChangesFocus(True)  # Tab moves on; the keyboard never gets stuck
+            show_focus_frame(editor, "QPlainTextEdit")
             editor.textChanged.connect(self._changed)
 
     def finish_layout(self) -> None:
