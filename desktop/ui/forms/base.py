@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.store.errors import ValidationError
 from desktop.ui.focus_frame import show_focus_frame
 
 Editor = QLineEdit | QPlainTextEdit
@@ -86,11 +87,11 @@ class RecordForm(QWidget):
         editor.setPlaceholderText(hint)
         editor.setAccessibleDescription(hint)
         if isinstance(editor, QLineEdit):
-            editor.textChanged.connect(self._changed)
+            editor.textChanged.connect(lambda _text: self._edited(key))
         else:
             editor.setTabChangesFocus(True)  # Tab moves on; the keyboard never gets stuck
             show_focus_frame(editor, "QPlainTextEdit")
-            editor.textChanged.connect(self._changed)
+            editor.textChanged.connect(lambda: self._edited(key))
 
     def finish_layout(self) -> None:
         # Named for assistive technology as they read, once the subclass has set the text.
@@ -133,6 +134,9 @@ class RecordForm(QWidget):
     def values_of(self, record: Any) -> dict[str, str]:
         """The field values a stored record shows as."""
         raise NotImplementedError
+
+    def check(self, values: dict[str, str]) -> None:
+        """Raise the store's ValidationError for what it would refuse to save."""
 
     def rebase(self, record: Any) -> None:
         """Edit on top of `record` (as stored now), keeping the text in the fields."""
@@ -210,6 +214,30 @@ class RecordForm(QWidget):
             editor.blockSignals(False)
         self.clear_errors()
         self._changed()
+
+    def _edited(self, key: str) -> None:
+        self._recheck(key)
+        self._changed()
+
+    def _recheck(self, key: str) -> None:
+        """A message under the field being typed in follows the text: it changes or goes as
+        soon as the text does, judged by the rules the store applies when saving. (A message
+        from the database itself, such as an email already taken, goes too: only saving can
+        tell whether the new text fixes it.)"""
+        label = self._errors[key]
+        if label.isHidden():
+            return
+        try:
+            self.check(self.values())
+        except ValidationError as refused:
+            message = refused.errors.get(key)
+        else:
+            message = None
+        if message is None:
+            self._clear_error(key)
+        elif message != label.text():
+            label.setText(message)
+            self._editors[key].setAccessibleDescription(message)
 
     def _changed(self) -> None:
         self._update_state()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from desktop.store.records import Comment
+from desktop.store.validation import clean_comment
 from desktop.ui.forms.base import RecordForm
 
 
@@ -29,3 +30,6 @@ class CommentForm(RecordForm):
 
     def values_of(self, record: Comment) -> dict[str, str]:
         return {"body": record.body}
+
+    def check(self, values: dict[str, str]) -> None:
+        clean_comment(values["body"])

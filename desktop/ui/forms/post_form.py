@@ -7,6 +7,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 
 from desktop.store.records import Post, User
+from desktop.store.validation import clean_post
 from desktop.ui.forms.base import RecordForm
 from desktop.ui.models import local_time
 
@@ -83,6 +84,9 @@ class PostForm(RecordForm):
         self.author_id = self._loaded_author
         self.author_name.setText(self._loaded_author_name)
         super().revert()
+
+    def check(self, values: dict[str, str]) -> None:
+        clean_post(values["title"], values["content"])
 
     def focus_chain(self) -> list[QWidget]:
         title, content, *buttons = super().focus_chain()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from desktop.store.records import User
+from desktop.store.validation import clean_user
 from desktop.ui.forms.base import RecordForm
 
 
@@ -29,6 +30,9 @@ class UserForm(RecordForm):
 
     def values_of(self, record: User) -> dict[str, str]:
         return {"name": record.name, "email": record.email}
+
+    def check(self, values: dict[str, str]) -> None:
+        clean_user(values["name"], values["email"])
 
     def describe(self) -> str:
         return "the new user" if self.is_new else f"the user “{self._loaded.get('name', '')}”"
