@@ -34,6 +34,7 @@ EDITABLE = 7
 FOCUSABLE = 11
 FOCUSED = 12
 READ_ONLY = 43
+LABELLED_BY = 2  # AtspiRelationType
 
 
 def missing_programs() -> list[str]:
@@ -166,6 +167,12 @@ class Node:
     @property
     def text(self) -> str:
         return str(self._call("org.a11y.atspi.Text", "GetText", "ii", (0, -1))[0])
+
+    def labels(self) -> list[str]:
+        """The names of the labels this object is labelled by."""
+        relations = self._call(ACCESSIBLE, "GetRelationSet")[0]
+        return [self.reader.node(bus, path).name
+                for kind, targets in relations if kind == LABELLED_BY for bus, path in targets]
 
     def column_headers(self) -> list[str]:
         """A table's column headers, as the Table interface gives them to a screen reader."""

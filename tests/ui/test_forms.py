@@ -1,5 +1,6 @@
-"""A message under a field follows what the person types: it changes or goes at once,
-without saving again or choosing another record."""
+"""The record forms as a keyboard user meets them: a message under a field follows what the
+person types (it changes or goes at once, without saving again or choosing another record),
+and Tab reaches every value the form shows."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop.ui.editing import Kind
+from desktop.ui.forms.post_form import PostForm
 from tests.ui.conftest import Bot, Desk, click_row, type_into, wait_idle
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -84,3 +86,25 @@ def test_a_comment_message_goes_once_the_comment_says_something(
     assert form.error_text("body") == "The comment cannot be empty."
     qtbot.keyClicks(body, "Yes")
     assert form.error_text("body") == ""
+
+
+def test_tab_reaches_the_posts_author_and_date_which_cannot_be_typed_over(
+    desk: Desk, qtbot: Bot
+) -> None:
+    open_first_post(qtbot, desk)
+    form = desk.form(Kind.POST)
+    assert isinstance(form, PostForm)
+    title = form.editor("title")
+    title.setFocus()
+    qtbot.waitUntil(title.hasFocus)
+    visited = []
+    for _ in range(4):
+        here = QApplication.focusWidget()
+        assert here is not None
+        qtbot.keyClick(here, Qt.Key.Key_Tab)
+        visited.append(QApplication.focusWidget())
+    assert visited == [form.author_name, form.author_button, form.created, form.editor("content")]
+
+    author = form.author_name.text()
+    qtbot.keyClicks(form.author_name, "x")
+    assert form.author_name.text() == author and not form.is_dirty()
