@@ -108,3 +108,6 @@ def test_tab_reaches_the_posts_author_and_date_which_cannot_be_typed_over(
     author = form.author_name.text()
     qtbot.keyClicks(form.author_name, "x")
     assert form.author_name.text() == author and not form.is_dirty()
+
+    form.show_post(None, None)  # no post: nothing there to read
+    assert not form.author_name.isEnabled() and not form.created.isEnabled()

@@ -98,6 +98,8 @@ class PostForm(RecordForm):
     def _update_state(self) -> None:
         super()._update_state()
         self.set_control_enabled(self.author_button, self.active and not self._saving)
+        for shown in (self.author_name, self.created):  # with no post, Tab passes them by
+            self.set_control_enabled(shown, self.active)
 
 
 def _read_only_field(name: str, description: str) -> QLineEdit:
