@@ -29,6 +29,7 @@ from desktop import __version__, paths
 from desktop.store.errors import StoreError
 from desktop.store.urls import DatabaseUrl, conninfo_parts
 from desktop.ui import prompts
+from desktop.ui.announce import announce
 from desktop.ui.editing import Editing, Kind
 from desktop.ui.forms.comment_form import CommentForm
 from desktop.ui.forms.post_form import PostForm
@@ -72,7 +73,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_status_bar()
 
-        self.editing.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.editing.message.connect(self.say)
         self.editing.error.connect(lambda title, text: prompts.show_error(self, title, text))
         worker.unhandled_error.connect(lambda error: self._show_error("Postdesk", error))
         for model in (self.users, self.posts, self.comments):
@@ -195,6 +196,11 @@ class MainWindow(QMainWindow):
         menu.addAction(action)
         return action
 
+    def say(self, text: str) -> None:
+        """A word in the status bar for five seconds, spoken by a screen reader as it shows."""
+        self.statusBar().showMessage(text, 5000)
+        announce(self.statusBar(), text)
+
     def _build_status_bar(self) -> None:
         self.database_label = QLabel("No database open")
         self.database_label.setAccessibleName("Open database")
@@ -222,7 +228,7 @@ class MainWindow(QMainWindow):
 
     def _connection_restored(self) -> None:
         self.connection_label.hide()
-        self.statusBar().showMessage("The connection to the server is back.", 5000)
+        self.say("The connection to the server is back.")
 
     def _busy_changed(self, busy: bool) -> None:
         # A short delay keeps quick answers from flickering the indicator.
@@ -352,7 +358,7 @@ class MainWindow(QMainWindow):
         count = len(opened.applied)
         plural = "s" if count != 1 else ""
         note = f" and applied {count} migration{plural}" if count else ""
-        self.statusBar().showMessage(f"Opened the database{note}.", 5000)
+        self.say(f"Opened the database{note}.")
 
     def _open_failed(self, url: DatabaseUrl, error: StoreError) -> None:
         log.warning("could not open %s: %s", url.display(), error)

@@ -171,6 +171,10 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             return (cells or self._placeholder)[index.column()]
         if role == RecordRole:
             return self._rows[index.row()]
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            # A screen reader reads a row cell by cell: "Email: ada@…" says what "ada@…" is.
+            cells = self._cells[index.row()] or self._placeholder
+            return f"{self.headers[index.column()]}: {cells[index.column()]}"
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self.numeric_columns:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.announce import announce
+from desktop.ui.focus_frame import show_focus_frame
 from desktop.ui.models import PagedModel
 
 FILTER_DELAY_MS = 250
@@ -37,6 +39,7 @@ class RecordTable(QTableView):
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setShowGrid(False)
         self.setAlternatingRowColors(True)
+        show_focus_frame(self, "QTableView")
         rows = self.verticalHeader()
         rows.setVisible(False)
         # Fixed heights: the view never measures rows, however many there are.
@@ -141,6 +144,9 @@ class ListPane(QWidget):
     ) -> None:
         super().__init__(parent)
         self._title = title
+        # A filter asked for: the count of the next list that starts is spoken when it comes.
+        self._filter_asked = False
+        self._count_to_say = False
         self.heading = QLabel(title)
         self.heading.setObjectName("paneHeading")
         font = self.heading.font()
@@ -155,6 +161,8 @@ class ListPane(QWidget):
             self.filter = QLineEdit()
             self.filter.setPlaceholderText(filter_placeholder)
             self.filter.setAccessibleName(f"Filter {title.lower()}")
+            # Said as it is, never left to Qt's fallback of reading the placeholder.
+            self.filter.setAccessibleDescription(filter_placeholder)
             self.filter.setClearButtonEnabled(True)
             self._delay = QTimer(self)
             self._delay.setSingleShot(True)
@@ -174,8 +182,23 @@ class ListPane(QWidget):
     def _show_total(self, total: int | None) -> None:
         shown = "" if total is None or total < 0 else f" ({total:,})"
         self.heading.setText(f"{self._title}{shown}")
+        if total is None or total < 0:  # a new list starts: the filter's, if one was asked for
+            self._count_to_say, self._filter_asked = self._filter_asked, False
+        elif self._count_to_say:
+            self._count_to_say = False
+            filtered = self.filter is not None and bool(self.filter.text().strip())
+            announce(self.table, f"{self._title}: {_count_said(total, filtered)}.")
 
     def _emit_filter(self) -> None:
         self._delay.stop()
+        self._filter_asked = True
         assert self.filter is not None
         self.filter_changed.emit(self.filter.text())
+
+
+def _count_said(total: int, filtered: bool) -> str:
+    if not filtered:
+        return f"{total:,} in all"
+    if total == 0:
+        return "none match the filter"
+    return f"{total:,} {'matches' if total == 1 else 'match'} the filter"

@@ -19,6 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.store.errors import ValidationError
+from desktop.ui.focus_frame import show_focus_frame
+
 Editor = QLineEdit | QPlainTextEdit
 ERROR_STYLE = "color: palette(highlighted-text); background: #b3261e; padding: 2px 4px;"
 
@@ -39,6 +42,7 @@ class RecordForm(QWidget):
         self._editors: dict[str, Editor] = {}
         self._labels: dict[str, str] = {}
         self._errors: dict[str, QLabel] = {}
+        self._hints: dict[str, str] = {}
         self._saving = False
         self._keep_text = False
         self._was_dirty = False
@@ -57,8 +61,13 @@ class RecordForm(QWidget):
         self.buttons.addWidget(self.save_button)
 
     # -- building ------------------------------------------------------------------------------
-    def add_field(self, key: str, label: str, editor: Editor) -> None:
-        """A field with a mnemonic label (its buddy is the editor) and an error line below."""
+    def add_field(self, key: str, label: str, editor: Editor, hint: str = "") -> None:
+        """A field with a mnemonic label (its buddy is the editor) and an error line below.
+
+        `hint` is shown in the empty field and is what a screen reader says after the value,
+        as its description. Qt would otherwise describe a line edit by its placeholder, so an
+        example there is spoken as if it were data: a hint says what to write, never whose.
+        """
         caption = QLabel(label)
         caption.setBuddy(editor)
         plain = label.replace("&", "").rstrip(":")  # "Title", as a screen reader should say it
@@ -77,11 +86,15 @@ class RecordForm(QWidget):
         self._editors[key] = editor
         self._labels[key] = plain
         self._errors[key] = error
+        self._hints[key] = hint
+        editor.setPlaceholderText(hint)
+        editor.setAccessibleDescription(hint)
         if isinstance(editor, QLineEdit):
-            editor.textChanged.connect(self._changed)
+            editor.textChanged.connect(lambda _text: self._edited(key))
         else:
             editor.setTabChangesFocus(True)  # Tab moves on; the keyboard never gets stuck
-            editor.textChanged.connect(self._changed)
+            show_focus_frame(editor, "QPlainTextEdit")
+            editor.textChanged.connect(lambda: self._edited(key))
 
     def finish_layout(self) -> None:
         # Named for assistive technology as they read, once the subclass has set the text.
@@ -143,6 +156,9 @@ class RecordForm(QWidget):
         """The field values a stored record shows as."""
         raise NotImplementedError
 
+    def check(self, values: dict[str, str]) -> None:
+        """Raise the store's ValidationError for what it would refuse to save."""
+
     def rebase(self, record: Any) -> None:
         """Edit on top of `record` (as stored now), keeping the text in the fields."""
         self.record = record
@@ -183,10 +199,14 @@ class RecordForm(QWidget):
             first.setFocus()
 
     def clear_errors(self) -> None:
-        for key, label in self._errors.items():
-            label.clear()
-            label.hide()
-            self._editors[key].setAccessibleDescription("")
+        for key in self._errors:
+            self._clear_error(key)
+
+    def _clear_error(self, key: str) -> None:
+        label = self._errors[key]
+        label.clear()
+        label.hide()
+        self._editors[key].setAccessibleDescription(self._hints[key])
 
     def error_text(self, key: str) -> str:
         label = self._errors[key]
@@ -215,6 +235,30 @@ class RecordForm(QWidget):
             editor.blockSignals(False)
         self.clear_errors()
         self._changed()
+
+    def _edited(self, key: str) -> None:
+        self._recheck(key)
+        self._changed()
+
+    def _recheck(self, key: str) -> None:
+        """A message under the field being typed in follows the text: it changes or goes as
+        soon as the text does, judged by the rules the store applies when saving. (A message
+        from the database itself, such as an email already taken, goes too: only saving can
+        tell whether the new text fixes it.)"""
+        label = self._errors[key]
+        if label.isHidden():
+            return
+        try:
+            self.check(self.values())
+        except ValidationError as refused:
+            message = refused.errors.get(key)
+        else:
+            message = None
+        if message is None:
+            self._clear_error(key)
+        elif message != label.text():
+            label.setText(message)
+            self._editors[key].setAccessibleDescription(message)
 
     def _changed(self) -> None:
         self._update_state()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 
 from desktop.store.records import Post, User
+from desktop.store.validation import clean_post
 from desktop.ui.forms.base import RecordForm
 from desktop.ui.models import local_time
 
@@ -19,11 +21,9 @@ class PostForm(RecordForm):
         self.author_id: int | None = None
         self._loaded_author: int | None = None
         self._loaded_author_name = ""
-        title = QLineEdit()
-        title.setPlaceholderText("A title for the post")
-        self.add_field("title", "&Title:", title)
+        self.add_field("title", "&Title:", QLineEdit(), "A title for the post")
 
-        self.author_name = QLabel()
+        self.author_name = _read_only_field("Post author", "Change it with Change Author")
         self.author_button = QPushButton("Change &Author…")
         self.author_button.setAccessibleName("Change the post's author")
         self.author_button.clicked.connect(self.choose_author_requested)
@@ -31,17 +31,15 @@ class PostForm(RecordForm):
         author_row.addWidget(self.author_name, 1)
         author_row.addWidget(self.author_button)
         author_caption = QLabel("Author:")
-        author_caption.setBuddy(self.author_button)
-        self.author_name.setAccessibleName("Post author")
+        author_caption.setBuddy(self.author_name)
         self.fields.addRow(author_caption, author_row)
 
-        self.created = QLabel()
-        self.created.setAccessibleName("Post created")
-        self.fields.addRow("Created:", self.created)
+        self.created = _read_only_field("Post created", "When the post was first saved")
+        created_caption = QLabel("Created:")
+        created_caption.setBuddy(self.created)
+        self.fields.addRow(created_caption, self.created)
 
-        content = QPlainTextEdit()
-        content.setPlaceholderText("What is the post about?")
-        self.add_field("content", "C&ontent:", content)
+        self.add_field("content", "C&ontent:", QPlainTextEdit(), "What is the post about?")
         self.save_button.setText("Save Post")
         self.delete_button.setText("Delete Post")
         self.finish_layout()
@@ -87,9 +85,12 @@ class PostForm(RecordForm):
         self.author_name.setText(self._loaded_author_name)
         super().revert()
 
+    def check(self, values: dict[str, str]) -> None:
+        clean_post(values["title"], values["content"])
+
     def focus_chain(self) -> list[QWidget]:
         title, content, *buttons = super().focus_chain()
-        return [title, self.author_button, content, *buttons]
+        return [title, self.author_name, self.author_button, self.created, content, *buttons]
 
     def describe(self) -> str:
         return "the new post" if self.is_new else f"the post “{self._loaded.get('title', '')}”"
@@ -97,3 +98,20 @@ class PostForm(RecordForm):
     def _update_state(self) -> None:
         super()._update_state()
         self.set_control_enabled(self.author_button, self.active and not self._saving)
+        for shown in (self.author_name, self.created):  # with no post, Tab passes them by
+            self.set_control_enabled(shown, self.active)
+
+
+def _read_only_field(name: str, description: str) -> QLineEdit:
+    """A value the form shows but does not edit. A read-only line edit rather than a label:
+    Tab reaches it, so a screen reader reads it in turn (as read-only), and its text can be
+    selected and copied."""
+    field = QLineEdit()
+    field.setReadOnly(True)
+    # On the window's own colour, so it does not look like a box to type in.
+    palette = field.palette()
+    palette.setColor(QPalette.ColorRole.Base, palette.color(QPalette.ColorRole.Window))
+    field.setPalette(palette)
+    field.setAccessibleName(name)
+    field.setAccessibleDescription(description)
+    return field
