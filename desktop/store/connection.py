@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from desktop.store.adoption import check_unknown_tables
 from desktop.store.backend import HISTORY_TABLE, Backend
-from desktop.store.errors import ConnectionFailedError
 from desktop.store.migrations import LockWait, MigrationRunner, Progress
 from desktop.store.urls import DatabaseUrl, parse_url
 
@@ -54,12 +54,9 @@ def open_database(
 
 
 def refuse_foreign(backend: Backend) -> None:
-    """A database holding tables but no migration history belongs to some other program."""
+    """A database holding tables but no migration history belongs to some other program,
+    unless it is the specification's schema: then adopting it is offered (AdoptionOffered)."""
     with backend.reading():
         tables = backend.table_names()
     if tables and HISTORY_TABLE not in tables:
-        shown = ", ".join(sorted(tables)[:3])
-        raise ConnectionFailedError(
-            f"{backend.url.display()} already holds tables of another program ({shown}); "
-            "Postdesk leaves it untouched. Choose an empty database or one made by Postdesk."
-        )
+        check_unknown_tables(backend)
