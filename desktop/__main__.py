@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument(
         "--status", action="store_true", help="list applied and pending migrations, change nothing"
     )
+    migrate.add_argument(
+        "--adopt",
+        action="store_true",
+        help="adopt a database built straight from the specification (no Postdesk history)",
+    )
 
     seed = commands.add_parser(
         "seed", help="load the demo data (idempotent), or generate a large synthetic set"
@@ -86,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "migrate":
             from desktop.cli import migrate_command
 
-            return migrate_command(url, status_only=args.status)
+            return migrate_command(url, status_only=args.status, adopt=args.adopt)
         if args.command == "seed":
             from desktop.cli import seed_command
 

@@ -6,7 +6,9 @@ import argparse
 import sys
 
 from desktop import paths
-from desktop.store.connection import open_database
+from desktop.store.adoption import ADOPTED_VERSION, adopt, plan_adoption
+from desktop.store.backend import HISTORY_TABLE
+from desktop.store.connection import connect, open_database
 from desktop.store.migrations import LockWait, MigrationRunner, lock_wait_message
 from desktop.store.seeding import GeneratePlan, generate, load_demo
 from desktop.store.urls import DatabaseUrl
@@ -18,7 +20,9 @@ def _ensure_folder(url: DatabaseUrl) -> None:
         url.path.parent.mkdir(parents=True, exist_ok=True)
 
 
-def migrate_command(url: DatabaseUrl, *, status_only: bool) -> int:
+def migrate_command(url: DatabaseUrl, *, status_only: bool, adopt: bool = False) -> int:
+    if adopt and adopt_command(url):
+        return 0
     if status_only:
         with open_database(url, create=False, migrate=False) as backend:
             status = MigrationRunner(backend).status()
@@ -47,6 +51,37 @@ def migrate_command(url: DatabaseUrl, *, status_only: bool) -> int:
     else:
         print(f"{url.display()} is now at schema version {status.current_version}.")
     return 0
+
+
+def adopt_command(url: DatabaseUrl) -> bool:
+    """Adopt a database built from the specification, printing what was done; False (and
+    nothing done) when it is empty or already Postdesk's, for the usual migrate to go on."""
+    with connect(url, create=False) as backend:
+        with backend.reading():
+            tables = backend.table_names()
+        if not tables or HISTORY_TABLE in tables:
+            print(f"{url.display()} needs no adopting: it is empty or already Postdesk's.")
+            return False
+        plan = plan_adoption(backend)
+        print(f"Adopting {url.display()}: {plan.summary()}")
+        waited = _WaitReport()
+        try:
+            done = adopt(backend, lock=LockWait(report=waited))
+        finally:
+            waited.end()
+    with open_database(url, create=False) as backend:  # the settings of a database of ours
+        status = MigrationRunner(backend).status()
+    applied = {migration.version for migration in done.applied}
+    for row in status.applied:
+        if row.version == ADOPTED_VERSION:
+            print(f"recorded {row.version}  {row.name}  (built from the specification)")
+        elif row.version in applied:
+            print(f"applied  {row.version}  {row.name}  ({row.duration_ms} ms)")
+    if done.timestamps:
+        plural = "" if done.timestamps == 1 else "s"
+        print(f"converted {done.timestamps:,} timestamp{plural} to UTC")
+    print(f"{url.display()} is now at schema version {status.current_version}.")
+    return True
 
 
 class _WaitReport:

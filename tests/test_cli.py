@@ -174,3 +174,51 @@ def test_migrate_says_while_it_waits_for_another_postdesk(make_database):
         out, err = process.communicate(timeout=60)
     assert process.returncode == 0, seen + err
     assert "applied  001" in out and "applied  002" in out
+
+
+# -- adopting a database built from the specification -------------------------------------
+
+
+def test_migrate_refuses_a_specification_database_and_names_adopt(empty_url, dialect):
+    from tests.support.spec_database import build_spec_database
+
+    build_spec_database(empty_url, dialect)
+    result = postdesk("migrate", "--database", empty_url)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert "migrate --adopt" in result.stderr
+    assert "Postdesk will record this database as at version 001" in result.stderr
+
+
+def test_migrate_adopt_adopts_and_prints_what_it_did(empty_url, dialect):
+    from tests.support.spec_database import POSTS, build_spec_database
+
+    build_spec_database(empty_url, dialect)
+    result = postdesk("migrate", "--adopt", "--database", empty_url)
+    assert result.returncode == 0, result.stderr
+    timestamps = 4 if dialect == "sqlite" else 5
+    assert "Postdesk will record this database as at version 001" in result.stdout
+    assert "recorded 001  create_users_posts_comments" in result.stdout
+    assert "applied  002  list_and_lookup_indexes" in result.stdout
+    assert f"converted {timestamps} timestamps to UTC" in result.stdout
+    assert "is now at schema version" in result.stdout
+    with open_database(empty_url) as backend:
+        assert [p.title for p in Repository(backend).list_posts(1).items] == list(POSTS)
+    again = postdesk("migrate", "--adopt", "--database", empty_url)
+    assert again.returncode == 0, again.stderr
+    assert "needs no adopting" in again.stdout
+    assert "Nothing to migrate" in again.stdout
+
+
+def test_migrate_adopt_refuses_what_differs_by_name(empty_url, dialect):
+    from desktop.store.connection import connect
+    from tests.support.spec_database import build_spec_database
+
+    build_spec_database(empty_url, dialect)
+    with connect(empty_url) as backend:
+        backend.execute("DROP INDEX idx_users_email")
+    result = postdesk("migrate", "--adopt", "--database", empty_url)
+    assert result.returncode == 1
+    assert "no index idx_users_email on users (email)" in result.stderr
+    with connect(empty_url) as backend:
+        assert "schema_migrations" not in backend.table_names()
