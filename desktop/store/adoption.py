@@ -32,6 +32,7 @@ from desktop.store.errors import (
 from desktop.store.migrations import LockWait, Migration, MigrationRunner
 from desktop.store.queries import QueryFolder, load
 from desktop.store.sqlite import format_time
+from desktop.store.urls import DatabaseUrl
 
 ADOPTED_VERSION = "001"
 SHOWN_DIFFERENCES = 6
@@ -504,3 +505,11 @@ def _foreign_keys_off(backend: Backend) -> Iterator[None]:
         if enforced:
             with backend.reading():
                 queries.enforce_foreign_keys(backend.conn)
+
+
+def adopt_database(url: DatabaseUrl, *, lock: LockWait | None = None) -> Adopted:
+    """Open `url`, adopt it (see adopt()) and close it again."""
+    from desktop.store.connection import connect  # connection.py asks this module first
+
+    with connect(url, create=False) as backend:
+        return adopt(backend, lock=lock)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QFileDialog, QMessageBox, QWidget
 
 SQLITE_FILTER = "SQLite databases (*.sqlite3 *.sqlite *.db);;All files (*)"
 
@@ -102,6 +102,30 @@ def confirm_delete(parent: QWidget | None, question: str) -> bool:
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
     return box.clickedButton() is delete
+
+
+def adopt_question(
+    parent: QWidget | None, database: str, summary: str
+) -> tuple[QMessageBox, QAbstractButton]:
+    """The question ask_adopt asks, built but not shown, and its Adopt button."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Adopt This Database?")
+    box.setText(f"{database} was built from the specification, without Postdesk's history.")
+    box.setInformativeText(
+        f"{summary}\n\nIt is done in one step: if anything fails, nothing changes. "
+        "Cancel leaves the database untouched."
+    )
+    adopt = box.addButton("&Adopt", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
+    return box, adopt
+
+
+def ask_adopt(parent: QWidget | None, database: str, summary: str) -> bool:
+    """Adopt / Cancel for a database built from the specification; True to adopt."""
+    box, adopt = adopt_question(parent, database, summary)
+    box.exec()
+    return box.clickedButton() is adopt
 
 
 def show_error(parent: QWidget | None, title: str, message: str) -> None:

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from desktop.store.adoption import AdoptionOffered, adopt_database
 from desktop.store.backend import Backend
 from desktop.store.connection import open_database
 from desktop.store.errors import StoreError
 from desktop.store.migrations import LockWait, Migration, MigrationRunner, lock_wait_message
 from desktop.store.urls import DatabaseUrl
+from desktop.ui import prompts
 from desktop.ui.background import Task
 from desktop.ui.worker import Worker
 
@@ -29,21 +31,25 @@ class Opened:
     engine: str
 
 
-def _open(url: DatabaseUrl, create: bool, task: Task) -> Opened:
+def _open(url: DatabaseUrl, create: bool, task: Task, adopt: bool = False) -> Opened:
     def progress(migration: Migration, index: int, total: int) -> None:
         task.report(f"Checking the schema: migration {migration.version} ({index} of {total})…")
 
-    task.report(f"Opening {url.display()}…")
-    backend = open_database(url, create=create, migrate=False)
     # Another Postdesk may be migrating the same server database: say so while waiting,
     # and let Cancel end the wait (the database then stays at its old version).
     lock = LockWait(
         report=lambda seconds: task.report(lock_wait_message(seconds)),
         cancelled=task.is_cancelled,
     )
+    adopted = []
+    if adopt:
+        task.report(f"Adopting {url.display()}…")
+        adopted = [m.version for m in adopt_database(url, lock=lock).applied]
+    task.report(f"Opening {url.display()}…")
+    backend = open_database(url, create=create, migrate=False)
     try:
         runner = MigrationRunner(backend)
-        applied = [migration.version for migration in runner.migrate(progress, lock=lock)]
+        applied = adopted + [m.version for m in runner.migrate(progress, lock=lock)]
         version = runner.status().current_version
     except BaseException:
         backend.close()
@@ -69,11 +75,11 @@ class DatabaseSwitcher(QObject):
     def busy(self) -> bool:
         return self.task is not None
 
-    def open(self, url: DatabaseUrl, *, create: bool = False) -> None:
+    def open(self, url: DatabaseUrl, *, create: bool = False, adopt: bool = False) -> None:
         # A newer choice replaces an open still under way, and its progress dialog with it.
         self.cancel()
         task: Task = Task(
-            lambda: _open(url, create, task), discard=lambda opened: opened.backend.close()
+            lambda: _open(url, create, task, adopt), discard=lambda opened: opened.backend.close()
         )
         self.task = task
         self.dialog = self._progress_dialog(url, task)
@@ -115,6 +121,14 @@ class DatabaseSwitcher(QObject):
         if task is not self.task:
             return
         self._finish(task)
+        if isinstance(error, AdoptionOffered) and getattr(self.window, "interactive", True):
+            # Adopting changes the database: only when the person says so. Cancel leaves it
+            # untouched, and the database they had stays open.
+            if prompts.ask_adopt(self.window, error.plan.database, error.plan.summary()):
+                self.open(url, adopt=True)
+            else:
+                self.cancelled.emit(url)
+            return
         self.failed.emit(url, error)
 
     def _finish(self, task: Task) -> None:

@@ -1,7 +1,8 @@
 """Make the README's screenshots: `python -m tests.support.screenshots [FOLDER]`.
 
 Seeds a throw-away database with the demo data, drives the real window as a person would,
-and saves PNGs of the main window and of a post being edited.
+and saves PNGs of the main window, of a post being edited and of the question asked on
+opening a database built straight from the specification.
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
 
+from desktop.store.adoption import AdoptionOffered
 from desktop.store.connection import open_database
 from desktop.store.seeding import load_demo
 from desktop.store.urls import DatabaseUrl
+from desktop.ui import prompts
 from desktop.ui.editing import Kind
 from desktop.ui.main_window import MainWindow
 from desktop.ui.settings import Settings
 from desktop.ui.worker import Worker
+from tests.support.spec_database import build_spec_database
 
 
 def wait_until(condition: Callable[[], bool], timeout_ms: int = 10_000) -> None:
@@ -75,10 +79,29 @@ def main(folder: Path) -> int:
     window.grab().save(str(folder / "editing-post.png"))
 
     form.revert()
+    adopt_question(window, scratch, folder)
     window.close()
     worker.stop()
     del app
     return 0
+
+
+def adopt_question(window: MainWindow, scratch: Path, folder: Path) -> None:
+    """The question asked on opening a database built from the specification, with the
+    summary of a real one."""
+    spec = build_spec_database(str(scratch / "blog.sqlite3"), "sqlite")
+    try:
+        open_database(spec.url).close()
+        raise AssertionError("a specification database was opened without asking")
+    except AdoptionOffered as offer:
+        plan = offer.plan
+    box, _adopt = prompts.adopt_question(window, plan.database, plan.summary())
+    box.show()
+    wait_until(box.isVisible)
+    for _ in range(5):
+        QCoreApplication.processEvents()
+    box.grab().save(str(folder / "adopt-question.png"))
+    box.close()
 
 
 if __name__ == "__main__":
