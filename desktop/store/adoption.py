@@ -508,8 +508,12 @@ def _foreign_keys_off(backend: Backend) -> Iterator[None]:
 
 
 def adopt_database(url: DatabaseUrl, *, lock: LockWait | None = None) -> Adopted:
-    """Open `url`, adopt it (see adopt()) and close it again."""
+    """Open `url`, adopt it (see adopt()) and close it again. Adopted by another Postdesk
+    since it was looked at is as good: nothing is left to do here."""
     from desktop.store.connection import connect  # connection.py asks this module first
 
     with connect(url, create=False) as backend:
-        return adopt(backend, lock=lock)
+        try:
+            return adopt(backend, lock=lock)
+        except AlreadyAdoptedError:
+            return Adopted(0, [])

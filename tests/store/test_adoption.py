@@ -20,6 +20,7 @@ from desktop.store.connection import connect, open_database
 from desktop.store.errors import StoreError
 from desktop.store.migrations import MigrationRunner
 from desktop.store.repository import Repository
+from desktop.store.urls import parse_url
 from tests.support.dbtools import assert_recent_utc, schema_of, snapshot
 from tests.support.spec_database import OLD, POSTS, SpecDatabase, build_spec_database
 
@@ -269,3 +270,29 @@ def test_the_expected_schema_is_what_migration_001_makes(empty_url: str, dialect
             backend.run_script(first.sql())
         found = adoption.examine(backend)
         assert adoption.differences(backend, found) == []
+
+
+@pytest.mark.postgres
+def test_adopting_through_a_transaction_pooler(
+    make_database: Callable[[str], str], pgbouncer: Callable[[str], str]
+) -> None:
+    """One transaction and a transaction-level lock: nothing depends on the session."""
+    direct = make_database("postgresql")
+    build_spec_database(direct, "postgresql")
+    url = pgbouncer(direct)
+    with pytest.raises(AdoptionOffered):
+        open_database(url)
+    adoption.adopt_database(parse_url(url))
+    with open_database(url) as backend:
+        assert [p.title for p in Repository(backend).list_posts(1).items] == list(POSTS)
+
+
+def test_a_database_adopted_by_another_postdesk_meanwhile_is_simply_opened(
+    spec: SpecDatabase,
+) -> None:
+    with connect(spec.url) as backend:
+        plan_adoption(backend)
+    adoption.adopt_database(parse_url(spec.url))
+    assert adoption.adopt_database(parse_url(spec.url)).applied == []
+    with open_database(spec.url) as backend:
+        assert not MigrationRunner(backend).status().pending
