@@ -22,7 +22,13 @@ from desktop.store.migrations import MigrationRunner
 from desktop.store.repository import Repository
 from desktop.store.urls import parse_url
 from tests.support.dbtools import assert_recent_utc, schema_of, snapshot
-from tests.support.spec_database import OLD, POSTS, SpecDatabase, build_spec_database
+from tests.support.spec_database import (
+    OLD,
+    POSTS,
+    SpecDatabase,
+    build_spec_database,
+    spec_ddl,
+)
 
 
 @pytest.fixture
@@ -121,12 +127,46 @@ def test_an_adopted_database_has_exactly_the_schema_of_a_migrated_one(
 ) -> None:
     with connect(spec.url) as backend:
         adopt(backend)
-    fresh = make_database(dialect)
-    with open_database(fresh) as migrated, connect(spec.url) as adopted:
+    assert_same_schema(spec.url, make_database(dialect), dialect)
+
+
+OTHER_SPELLINGS = {
+    "sqlite": [
+        ("id INTEGER PRIMARY KEY AUTOINCREMENT", "id INTEGER PRIMARY KEY"),
+        ("TIMESTAMP DEFAULT CURRENT_TIMESTAMP", "DATETIME DEFAULT (datetime('now'))"),
+    ],
+    "postgresql": [
+        ("SERIAL PRIMARY KEY", "INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+        ("TIMESTAMP DEFAULT NOW()", "TIMESTAMPTZ DEFAULT CURRENT_TIMESTAMP"),
+    ],
+}
+
+
+def test_other_spellings_of_the_specification_are_adopted_to_the_same_schema(
+    empty_url: str, dialect: str, make_database: Callable[[str], str]
+) -> None:
+    """No AUTOINCREMENT and datetime('now') on SQLite; an identity that is ALWAYS generated
+    and TIMESTAMPTZ on PostgreSQL."""
+    ddl = spec_ddl(dialect)
+    for old, new in OTHER_SPELLINGS[dialect]:
+        assert old in ddl
+        ddl = ddl.replace(old, new)
+    spec = build_spec_database(empty_url, dialect, ddl=ddl)
+    adoption.adopt_database(parse_url(spec.url))
+    with open_database(spec.url) as backend:
+        repo = Repository(backend)
+        assert [p.title for p in repo.list_posts(1).items] == list(POSTS)
+        assert repo.create_post(1, "Next", "x").id == 5
+        assert repo.list_posts(1).items[0].title == "Next"
+    assert_same_schema(spec.url, make_database(dialect), dialect)
+
+
+def assert_same_schema(adopted_url: str, fresh_url: str, dialect: str) -> None:
+    with open_database(fresh_url) as migrated, connect(adopted_url) as adopted:
         want, got = schema_of(migrated), schema_of(adopted)
     if dialect == "postgresql":  # constraint names are the specification's own
-        for table in (want, got):
-            for info in table["tables"].values():
+        for schema in (want, got):
+            for info in schema["tables"].values():
                 info["constraints"] = sorted(info["constraints"].values())
     assert got == want
 

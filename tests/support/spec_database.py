@@ -29,13 +29,16 @@ def spec_ddl(dialect: str) -> str:
     return (HERE / f"spec_schema.{dialect}.sql").read_text(encoding="utf-8")
 
 
-def build_spec_database(url: str, dialect: str, *, with_rows: bool = True) -> SpecDatabase:
-    """The specification's schema at `url` (an empty database), with a few rows."""
+def build_spec_database(
+    url: str, dialect: str, *, with_rows: bool = True, ddl: str | None = None
+) -> SpecDatabase:
+    """The specification's schema at `url` (an empty database), with a few rows; `ddl`
+    replaces spec_ddl(dialect) to build it with other spellings."""
     midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=1000)
     if dialect == "sqlite":
         conn = sqlite3.connect(url)
         try:
-            conn.executescript(spec_ddl(dialect))
+            conn.executescript(ddl or spec_ddl(dialect))
             if with_rows:
                 _sqlite_rows(conn, midnight)
             conn.commit()
@@ -45,7 +48,7 @@ def build_spec_database(url: str, dialect: str, *, with_rows: bool = True) -> Sp
         import psycopg
 
         with psycopg.connect(url, autocommit=True) as pg:
-            pg.execute(spec_ddl(dialect).encode())
+            pg.execute((ddl or spec_ddl(dialect)).encode())
             if with_rows:
                 _postgres_rows(pg, midnight)
     return SpecDatabase(url, dialect, midnight)
