@@ -111,6 +111,8 @@ class Prompts:
     delete_answers: list[bool] = field(default_factory=list)
     existing_files: list[Path | None] = field(default_factory=list)
     new_files: list[Path | None] = field(default_factory=list)
+    adopt_answers: list[bool] = field(default_factory=list)
+    adopt_questions: list[tuple[str, str]] = field(default_factory=list)
     save_questions: list[str] = field(default_factory=list)
     delete_questions: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
@@ -127,6 +129,11 @@ class Prompts:
         self.delete_questions.append(question)
         assert self.delete_answers, f"unexpected question: {question}"
         return self.delete_answers.pop(0)
+
+    def ask_adopt(self, _parent: object, database: str, summary: str) -> bool:
+        self.adopt_questions.append((database, summary))
+        assert self.adopt_answers, f"unexpected question: adopt {database}?"
+        return self.adopt_answers.pop(0)
 
     def show_error(self, _parent: object, title: str, message: str) -> None:
         self.errors.append((title, message))
@@ -158,6 +165,7 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[Prompts]:
         "show_error",
         "choose_existing_database_file",
         "choose_new_database_file",
+        "ask_adopt",
     ):
         monkeypatch.setattr(prompts, name, getattr(fake, name))
     yield fake

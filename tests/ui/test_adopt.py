@@ -12,25 +12,18 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from desktop.store.connection import connect
-from desktop.store.urls import parse_url
+from desktop.store.urls import DatabaseUrl, parse_url
 from desktop.ui import prompts
+from desktop.ui.app import open_first_database
 from desktop.ui.editing import Kind
+from desktop.ui.main_window import MainWindow
+from desktop.ui.settings import Settings
 from tests.support.dbtools import snapshot
 from tests.support.spec_database import POSTS, SpecDatabase, build_spec_database
-from tests.ui.conftest import WAIT_MS, Bot, Desk, cells, peek, wait_idle
+from tests.ui import test_switching
+from tests.ui.conftest import WAIT_MS, Bot, Desk, Prompts, cells, peek, wait_idle
 
-
-class AdoptAnswers:
-    """Stands in for prompts.ask_adopt: one queued answer per question, each question kept."""
-
-    def __init__(self, *answers: bool) -> None:
-        self.answers = list(answers)
-        self.asked: list[tuple[str, str]] = []
-
-    def __call__(self, _parent: object, database: str, summary: str) -> bool:
-        self.asked.append((database, summary))
-        assert self.answers, f"unexpected question: adopt {database}?"
-        return self.answers.pop(0)
+bare_window = test_switching.bare_window  # a window with no database yet, as at launch
 
 
 @pytest.fixture
@@ -51,24 +44,18 @@ def state_of(spec: SpecDatabase) -> object:
         return snapshot(backend)
 
 
-def ask(monkeypatch: pytest.MonkeyPatch, *answers: bool) -> AdoptAnswers:
-    fake = AdoptAnswers(*answers)
-    monkeypatch.setattr(prompts, "ask_adopt", fake)
-    return fake
-
-
 def test_adopt_opens_the_database_with_its_posts_in_time_order(
-    desk: Desk, spec: SpecDatabase, qtbot: Bot, monkeypatch: pytest.MonkeyPatch
+    desk: Desk, spec: SpecDatabase, qtbot: Bot
 ) -> None:
-    question = ask(monkeypatch, True)
+    desk.answers.adopt_answers.append(True)
     window = desk.window
 
     with qtbot.waitSignal(window.switcher.opened, timeout=WAIT_MS):
         window.open_database(parse_url(spec.url))
     wait_idle(qtbot, window.worker)
 
-    assert len(question.asked) == 1
-    database, summary = question.asked[0]
+    assert len(desk.answers.adopt_questions) == 1
+    database, summary = desk.answers.adopt_questions[0]
     assert database == parse_url(spec.url).display()
     assert summary.startswith("Postdesk will record this database as at version 001, convert ")
     assert window.url == parse_url(spec.url)
@@ -78,9 +65,9 @@ def test_adopt_opens_the_database_with_its_posts_in_time_order(
 
 
 def test_cancel_leaves_it_untouched_and_the_open_database_open(
-    desk: Desk, spec: SpecDatabase, qtbot: Bot, monkeypatch: pytest.MonkeyPatch
+    desk: Desk, spec: SpecDatabase, qtbot: Bot
 ) -> None:
-    question = ask(monkeypatch, False)
+    desk.answers.adopt_answers.append(False)
     window = desk.window
     before_url, before = window.url, state_of(spec)
 
@@ -88,7 +75,7 @@ def test_cancel_leaves_it_untouched_and_the_open_database_open(
         window.open_database(parse_url(spec.url))
     wait_idle(qtbot, window.worker)
 
-    assert len(question.asked) == 1
+    assert len(desk.answers.adopt_questions) == 1
     assert window.url == before_url
     assert state_of(spec) == before
     assert "Ada Lovelace" in cells(desk.table(Kind.USER))
@@ -106,3 +93,33 @@ def test_the_question_names_the_database_and_what_will_happen(qtbot: Bot) -> Non
     assert adopt.text().replace("&", "") == "Adopt"
     cancel = box.button(QMessageBox.StandardButton.Cancel)
     assert cancel is not None and box.defaultButton() is cancel
+
+
+def test_cancel_at_launch_opens_the_local_database_instead(
+    bare_window: MainWindow, qtbot: Bot, answers: Prompts, settings: Settings, tmp_path: Path
+) -> None:
+    spec = build_spec_database(str(tmp_path / "blog.sqlite3"), "sqlite")
+    before = state_of(spec)
+    answers.adopt_answers.append(False)
+
+    with qtbot.waitSignal(bare_window.switcher.opened, timeout=WAIT_MS):
+        open_first_database(bare_window, parse_url(spec.url), settings)
+
+    assert len(answers.adopt_questions) == 1
+    assert bare_window.url == DatabaseUrl("sqlite", str(tmp_path / "local.sqlite3"))
+    assert "was cancelled" in bare_window.statusBar().currentMessage()
+    assert state_of(spec) == before
+
+
+def test_adopt_at_launch_opens_it(
+    bare_window: MainWindow, qtbot: Bot, answers: Prompts, settings: Settings, tmp_path: Path
+) -> None:
+    spec = build_spec_database(str(tmp_path / "blog.sqlite3"), "sqlite")
+    answers.adopt_answers.append(True)
+
+    with qtbot.waitSignal(bare_window.switcher.opened, timeout=WAIT_MS):
+        open_first_database(bare_window, parse_url(spec.url), settings)
+
+    assert bare_window.url == parse_url(spec.url)
+    assert bare_window.statusBar().currentMessage().startswith("Opened the database and applied")
+    assert not answers.take_errors()
