@@ -109,13 +109,25 @@ def test_without_a_system_fontconfig_the_bundle_uses_its_own(
 
 def test_data_files_are_under_meipass_not_beside_the_executable(bundle: Path):
     inside = internal(bundle)
-    for folder, pattern in (("migrations", "*.sql"), ("queries", "*.sql"), ("seeds", "*.json")):
+    shipped_folders = (
+        ("migrations", "*.sql"),
+        ("queries", "*.sql"),
+        ("adoption", "*.sql"),
+        ("adoption/steps", "*.sql"),
+        ("seeds", "*.json"),
+    )
+    for folder, pattern in shipped_folders:
         shipped = sorted(p.name for p in (inside / "db" / folder).glob(pattern))
         source = sorted(p.name for p in (ROOT / "db" / folder).glob(pattern))
         assert shipped == source, folder
     assert not (bundle.parent / "db").exists()
     # Only what the app reads: no canonical schema, no README.
-    assert sorted(p.name for p in (inside / "db").iterdir()) == ["migrations", "queries", "seeds"]
+    assert sorted(p.name for p in (inside / "db").iterdir()) == [
+        "adoption",
+        "migrations",
+        "queries",
+        "seeds",
+    ]
     assert sorted((inside / "resources" / "icons").glob("postdesk-*.png"))
 
 
