@@ -85,6 +85,11 @@ class MigrationCancelledError(MigrationError):
     """The person stopped waiting; nothing of the pending migration was applied."""
 
 
+class MigrationNotAllowedError(MigrationError):
+    """Migrations are pending and the connected role (or a read-only file) cannot apply them;
+    found before any was started, so nothing changed."""
+
+
 class MigrationLockTimeoutError(MigrationError):
     """Another process held the migration lock for longer than the runner waits."""
 

@@ -29,6 +29,10 @@ PostRow: TypeAlias = tuple[int, int, str, str, Stored, int]
 CommentRow: TypeAlias = tuple[int, int, str]
 # version, name, checksum, applied_at, duration_ms
 HistoryRow: TypeAlias = tuple[str, str, str, str, int]
+# role, privilege, table: a privilege on one of the app's tables that the role lacks
+MissingPrivilegeRow: TypeAlias = tuple[str, str, str]
+# role, schema, may it create there, the app's tables it does not own (comma-separated)
+MigrationRightsRow: TypeAlias = tuple[str, str, bool, str]
 # users, posts, comments
 TableCounts: TypeAlias = tuple[int, int, int]
 # posts, sum of their ids, comments, sum of their ids
@@ -154,6 +158,10 @@ class Queries(Protocol):
     def post_id_by_title(self, conn: Connection, *, user_id: int, title: str) -> int | None: ...
     def comment_id_by_body(self, conn: Connection, *, post_id: int, body: str) -> int | None: ...
     def max_ids(self, conn: Connection) -> TableCounts: ...
+
+    # -- privileges.<dialect>.sql --------------------------------------------------------------
+    def missing_write_privileges(self, conn: Connection) -> list[MissingPrivilegeRow]: ...
+    def migration_rights(self, conn: Connection) -> MigrationRightsRow: ...
 
     # -- history.sql ---------------------------------------------------------------------------
     def create_history_table(self, conn: Connection) -> int: ...
