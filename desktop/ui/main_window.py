@@ -42,6 +42,7 @@ from desktop.ui.worker import Worker
 
 log = logging.getLogger(__name__)
 BUSY_DELAY_MS = 150
+READ_ONLY_STYLE = "background: #fff4ce; color: #3d3000; padding: 4px 8px; font-weight: bold;"
 
 
 class MainWindow(QMainWindow):
@@ -105,7 +106,22 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.post_splitter)
         self.splitter.setSizes([380, 330, 490])
         self.splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(self.splitter)
+        # One line under the menu bar says why nothing can be changed, for as long as that
+        # is so (a role without write privileges, a read-only file); the status bar's
+        # permanent labels would cut a sentence this long.
+        self.read_only_label = QLabel()
+        self.read_only_label.setObjectName("readOnlyLine")
+        self.read_only_label.setAccessibleName("Read-only")
+        self.read_only_label.setWordWrap(True)
+        self.read_only_label.setStyleSheet(READ_ONLY_STYLE)
+        self.read_only_label.hide()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.read_only_label)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
         users_header = self.panes[Kind.USER].table.horizontalHeader()
         users_header.setStretchLastSection(False)
         users_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -282,6 +298,16 @@ class MainWindow(QMainWindow):
         self.delete_action.setText(f"&Delete {name}")
         for other, action in self.new_kind_actions.items():
             action.setVisible(other is not kind)
+        writable = self.read_only_reason is None
+        for action in (self.new_action, self.save_action, self.delete_action):
+            action.setEnabled(writable)
+        for action in self.new_kind_actions.values():
+            action.setEnabled(writable)
+
+    @property
+    def read_only_reason(self) -> str | None:
+        """Why the open database may only be read; None when it may be changed."""
+        return self.opened.read_only_reason if self.opened is not None else None
 
     def _update_modified(self) -> None:
         self.setWindowModified(self.editing.any_dirty())
@@ -347,6 +373,7 @@ class MainWindow(QMainWindow):
         self.opened = opened
         self.url = opened.url
         self.settings.remember_database(opened.url)
+        self._show_read_only(opened.read_only_reason)
         self.editing.reset()
         # The keyboard stays in the pane it was in, not in whatever Qt picks as the
         # cleared forms give up the focus.
@@ -358,7 +385,16 @@ class MainWindow(QMainWindow):
         count = len(opened.applied)
         plural = "s" if count != 1 else ""
         note = f" and applied {count} migration{plural}" if count else ""
+        if opened.read_only_reason is not None:
+            note += ", read-only"
         self.say(f"Opened the database{note}.")
+
+    def _show_read_only(self, reason: str | None) -> None:
+        self.read_only_label.setText(reason or "")
+        self.read_only_label.setVisible(reason is not None)
+        for form in self.forms.values():
+            form.set_read_only(reason is not None)
+        self._update_actions()
 
     def _open_failed(self, url: DatabaseUrl, error: StoreError) -> None:
         log.warning("could not open %s: %s", url.display(), error)

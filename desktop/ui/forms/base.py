@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -44,6 +45,7 @@ class RecordForm(QWidget):
         self._errors: dict[str, QLabel] = {}
         self._hints: dict[str, str] = {}
         self._saving = False
+        self._read_only = False
         self._keep_text = False
         self._was_dirty = False
         self.layout_ = QVBoxLayout(self)
@@ -274,9 +276,20 @@ class RecordForm(QWidget):
         self.set_control_enabled(self.save_button, active and not self._saving and self.is_dirty())
         self.set_control_enabled(self.delete_button, self.record is not None and not self._saving)
 
+    def set_read_only(self, read_only: bool) -> None:
+        """Show records without letting them be changed (a database that may only be read):
+        the fields stay readable and selectable, every button of the form is disabled."""
+        self._read_only = read_only
+        for key, editor in self._editors.items():
+            editor.setReadOnly(read_only)
+            editor.setPlaceholderText("" if read_only else self._hints[key])  # no "Write …"
+        self._update_state()
+
     def set_control_enabled(self, control: QWidget, enabled: bool) -> None:
         """Enable or disable a button. A focused one being disabled (Save, once clicked) hands
         the focus to the form's first field: Qt would pass it on to the next pane instead."""
+        if self._read_only and isinstance(control, QAbstractButton):
+            enabled = False
         first = next(iter(self._editors.values()), None)
         if not enabled and control.hasFocus() and first is not None and first.isEnabled():
             first.setFocus(Qt.FocusReason.OtherFocusReason)
