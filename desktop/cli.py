@@ -10,6 +10,7 @@ from desktop.store.adoption import ADOPTED_VERSION, adopt, plan_adoption
 from desktop.store.backend import HISTORY_TABLE
 from desktop.store.connection import connect, open_database
 from desktop.store.migrations import LockWait, MigrationRunner, lock_wait_message
+from desktop.store.privileges import read_only_reason
 from desktop.store.seeding import GeneratePlan, generate, load_demo
 from desktop.store.urls import DatabaseUrl
 
@@ -26,12 +27,15 @@ def migrate_command(url: DatabaseUrl, *, status_only: bool, adopt: bool = False)
     if status_only:
         with open_database(url, create=False, migrate=False) as backend:
             status = MigrationRunner(backend).status()
+            reason = read_only_reason(backend)
         for row in status.applied:
             print(f"applied  {row.version}  {row.name}  ({row.applied_at}, {row.duration_ms} ms)")
         for migration in status.pending:
             print(f"pending  {migration.version}  {migration.name}")
         version = status.current_version or "none"
         print(f"{url.display()}: schema version {version}, {len(status.pending)} pending")
+        if reason is not None:
+            print(reason)
         return 0
 
     _ensure_folder(url)

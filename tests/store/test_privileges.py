@@ -166,6 +166,14 @@ def test_migrate_by_a_role_that_cannot_says_why_in_one_line(team: Team) -> None:
     )
     assert status.returncode == 0, status.stderr
     assert "pending  002" in status.stdout
+    assert f"{READ_ONLY}: role {team.reader} has no UPDATE permission." in status.stdout
+
+
+@postgres
+def test_an_empty_database_names_no_privilege_of_tables_not_made_yet(team: Team) -> None:
+    name = team.database(upto="000")
+    with open_database(team.url(name, team.reader), migrate=False) as backend:
+        assert read_only_reason(backend) is None
 
 
 # -- through a transaction-pooling PgBouncer ------------------------------------------------
