@@ -128,6 +128,8 @@ class PostgresBackend(Backend):
                 raise
 
     def _roll_back(self) -> None:
+        if self.conn.broken:  # the server ended the transaction with the connection
+            return
         try:
             self.conn.rollback()  # nothing to do when the server already ended it
         except psycopg.Error:  # the error that led here is the one worth reporting
@@ -135,11 +137,12 @@ class PostgresBackend(Backend):
 
     @contextmanager
     def reading(self) -> Iterator[None]:
-        # Reads run outside a transaction and get no statement limit of the app's: setting
-        # one through a pooler takes a transaction of its own, a round trip more for every
-        # page (three instead of one; two in pipeline mode). A read never waits for a row
-        # lock; a dead link ends it through the connection's TCP limits (_DEAD_LINK_OPTIONS),
-        # and a limit an administrator sets for the role or database applies as it is.
+        # Reads run outside a transaction and get no statement limit of the app's: through
+        # a pooler one needs a transaction around each read, three round trips a page
+        # instead of one (two in pipeline mode). A read waits for no row lock (only for
+        # the table lock of a migration while it runs); a dead link ends it through the
+        # connection's TCP limits (_DEAD_LINK_OPTIONS); and a limit an administrator sets
+        # for the role or the database applies to reads as it is.
         try:
             yield
         except psycopg.Error as exc:
