@@ -84,6 +84,7 @@ class ImportPlan:
     path: Path
     header: list[str] = field(default_factory=list)
     first_rows: list[list[str]] = field(default_factory=list)
+    first_lines: list[int] = field(default_factory=list)  # the line each of them starts on
     rows: int = 0  # rows of data read (blank lines not counted)
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
@@ -190,6 +191,7 @@ def _read_rows(
             plan.rows += 1
             if len(plan.first_rows) < PREVIEW_ROWS:
                 plan.first_rows.append(record)
+                plan.first_lines.append(line)
             _check_row(record, line, columns, plan)
             if plan.rows % PROGRESS_EVERY == 0:
                 if cancelled is not None and cancelled():
