@@ -377,6 +377,9 @@ def run_import(
             backend.bulk_insert(
                 table, columns, _counted(rows, len(plan.values), progress, cancelled)
             )
+        # Fresh statistics: planned on the old ones, a page of a list that just grew by
+        # 100,000 rows cost PostgreSQL 100 ms of JIT compilation (export: 10 s, not 2).
+        backend.after_bulk_insert(table)
     return ImportReport(plan.kind, len(plan.values), time.perf_counter() - started)
 
 

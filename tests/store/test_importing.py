@@ -290,3 +290,15 @@ def test_the_email_check_answers_each_email_once_in_order(backend):
     assert [row[0] for row in answer] == emails
     assert answer[1][2] is not None and answer[0][2] is None and answer[2][2] is None
     assert answer[0][1] == "x@example.com" and answer[1][1] == "holder@example.com"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("dialect", ["postgresql"])
+def test_the_planner_knows_the_imported_rows(backend, tmp_path):
+    """Without fresh statistics PostgreSQL planned every page of the grown list on guesses,
+    and compiled each with JIT: 100 ms a page, an export of 100,000 users took 10 s."""
+    rows = 2_000
+    lines = "".join(f"User {i},u{i}@example.com\n" for i in range(rows))
+    run_import(backend, preview_import(backend, write(tmp_path, "name,email\n" + lines), "users"))
+    (estimate,) = backend.execute("SELECT reltuples FROM pg_class WHERE oid = 'users'::regclass")
+    assert estimate[0] == rows
