@@ -299,3 +299,37 @@ def test_import_asks_first_and_adds_all_rows_with_yes(empty_url, tmp_path):
     assert "Imported 500 users" in done.stdout and "rows/s" in done.stdout
     with open_database(empty_url) as backend:
         assert Repository(backend).table_counts()["users"] == 500
+
+
+def test_import_of_posts_then_export_with_a_filter(empty_url, tmp_path):
+    postdesk("migrate", "--database", empty_url)
+    with open_database(empty_url) as backend:
+        Repository(backend).create_user("Ada", "ada@example.com")
+    posts = tmp_path / "posts.csv"
+    posts.write_text(
+        "author_email,title,content,created_at\n"
+        "ada@example.com,Engine notes,\"first, with a comma\",2026-01-02T10:00:00Z\n"
+        "ADA@example.com,Bernoulli,second,\n"
+        "grace@example.com,Orphan,third,\n",
+        encoding="utf-8",
+    )
+    refused = postdesk(
+        "import", "--database", empty_url, "--kind", "posts", "--input", str(posts), "--yes"
+    )
+    assert refused.returncode == 1
+    assert "Line 4: No user has the email grace@example.com" in refused.stderr
+    posts.write_text(posts.read_text().rsplit("grace", 1)[0], encoding="utf-8")
+    added = postdesk(
+        "import", "--database", empty_url, "--kind", "posts", "--input", str(posts), "--yes"
+    )
+    assert added.returncode == 0, added.stderr
+    assert "Imported 2 posts" in added.stdout
+    out = tmp_path / "engine.json"
+    exported = postdesk(
+        "export", "--database", empty_url, "--list", "posts", "--user-email", "ada@example.com",
+        "--filter", "ENGINE", "--format", "json", "--output", str(out),
+    )
+    assert exported.returncode == 0, exported.stderr
+    (record,) = json.loads(out.read_text("utf-8"))
+    assert record["title"] == "Engine notes" and record["content"] == "first, with a comma"
+    assert record["created_at"] == "2026-01-02T10:00:00.000Z"
