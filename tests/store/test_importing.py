@@ -302,3 +302,19 @@ def test_the_planner_knows_the_imported_rows(backend, tmp_path):
     run_import(backend, preview_import(backend, write(tmp_path, "name,email\n" + lines), "users"))
     (estimate,) = backend.execute("SELECT reltuples FROM pg_class WHERE oid = 'users'::regclass")
     assert estimate[0] == rows
+
+
+@pytest.mark.postgres
+def test_import_and_export_through_a_transaction_pooler(pgbouncer, make_database, tmp_path):
+    """A team's server behind PgBouncer (transaction pooling): the import's lock, check,
+    COPY and statistics run in its one transaction; the export's pages in any session."""
+    from desktop.store.connection import open_database
+
+    url = pgbouncer(make_database("postgresql"))
+    lines = "".join(f"User {i},u{i}@example.com\n" for i in range(3000))
+    with open_database(url) as backend:
+        plan = preview_import(backend, write(tmp_path, "name,email\n" + lines), "users")
+        assert run_import(backend, plan).rows == 3000
+        out = tmp_path / "users.json"
+        report = export_list(Repository(backend), ListSpec("users", "u29"), "json", out)
+    assert report.rows == len(json.loads(out.read_text("utf-8"))) == 111  # u29, u290.., u2900..
