@@ -247,3 +247,35 @@ def test_the_preview_can_be_photographed(qtbot, desk, tmp_path):
     out = tmp_path / "import-preview.png"
     preview_screenshot(qtbot, desk, tmp_path, out)
     assert out.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"])
+def test_cancel_during_an_export_writes_no_file(qtbot, desk, tmp_path):
+    """Another session holds the users table while Export starts; Escape is pressed; once
+    it lets go the export sees the request before its first page is written."""
+    import psycopg
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    choices, selected = desk.window.list_files.choices()
+    dialog = ExportDialog(desk.database_url, choices, folder, desk.window, selected)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    with psycopg.connect(desk.url) as holder:
+        holder.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        dialog.start()
+        assert dialog.task is not None and not dialog.export_button.isEnabled()
+        # The export's own connection waits for the lock: a read blocked, not finished.
+        qtbot.waitUntil(
+            lambda: holder.execute(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'users'::regclass"
+            ).fetchone()
+            == (1,),
+            timeout=WAIT_MS,
+        )
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+        assert dialog.isVisible() and dialog.status.text() == "Stopping…"
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+    assert dialog.result() == QDialog.DialogCode.Rejected and dialog.report is None
+    assert list(folder.iterdir()) == [], "no file, and no temporary file left"

@@ -95,6 +95,7 @@ class ExportDialog(FileTaskDialog):
         self.browse.setAccessibleName("Choose the file to write")
         self.browse.clicked.connect(self._browse)
         self.progress_bar.setAccessibleName("Export progress")
+        self.progress_bar.setFormat("%v of %m rows")
         self.status.setAccessibleName("Export status")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.export_button = self.buttons.addButton(
