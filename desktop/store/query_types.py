@@ -35,6 +35,8 @@ TableCounts: TypeAlias = tuple[int, int, int]
 DeleteCounts: TypeAlias = tuple[int, int, int, int]
 # comments, sum of their ids
 CommentCounts: TypeAlias = tuple[int, int]
+# an email as given, its key under the unique index's rule, the id of the user holding it
+EmailUse: TypeAlias = tuple[str, str, int | None]
 
 
 class Queries(Protocol):
@@ -154,6 +156,9 @@ class Queries(Protocol):
     def post_id_by_title(self, conn: Connection, *, user_id: int, title: str) -> int | None: ...
     def comment_id_by_body(self, conn: Connection, *, post_id: int, body: str) -> int | None: ...
     def max_ids(self, conn: Connection) -> TableCounts: ...
+
+    # -- importing.<dialect>.sql --------------------------------------------------------------
+    def emails_in_use(self, conn: Connection, *, emails: str) -> list[EmailUse]: ...
 
     # -- history.sql ---------------------------------------------------------------------------
     def create_history_table(self, conn: Connection) -> int: ...
