@@ -73,7 +73,39 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="the first generated post gets N comments instead",
     )
+    _list_commands(commands)
     return parser
+
+
+def _list_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = commands.add_parser(
+        "export", help="write a list (users, a user's posts, a post's comments) to CSV or JSON"
+    )
+    _database_argument(export, None)
+    export.add_argument("--list", required=True, choices=("users", "posts", "comments"))
+    export.add_argument("--user-email", metavar="E", help="whose posts (with --list posts)")
+    export.add_argument("--post-id", type=int, metavar="N", help="which post's comments")
+    export.add_argument(
+        "--filter",
+        metavar="TEXT",
+        help="as the list's filter box: users by name or email, posts by title",
+    )
+    export.add_argument("--format", required=True, choices=("csv", "json"))
+    export.add_argument("--output", required=True, metavar="FILE")
+
+    load = commands.add_parser(
+        "import", help="add users or posts from a CSV file: all rows, or none if one is wrong"
+    )
+    _database_argument(load, None)
+    load.add_argument(
+        "--kind",
+        required=True,
+        choices=("users", "posts"),
+        help="users: name, email; posts: author_email, title, content[, created_at]",
+    )
+    load.add_argument("--input", required=True, metavar="FILE", help="a CSV file, UTF-8")
+    load.add_argument("--dry-run", action="store_true", help="check the file, add nothing")
+    load.add_argument("--yes", action="store_true", help="add the rows without asking")
 
 
 NO_DISPLAY_EXIT = 2
@@ -96,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from desktop.cli import seed_command
 
             return seed_command(url, args)
+        if args.command in ("export", "import"):
+            from desktop.cli import export_command, import_command
+
+            return (export_command if args.command == "export" else import_command)(url, args)
     except (StoreError, ValueError) as exc:
         print(f"postdesk: {exc}", file=sys.stderr)
         return 1

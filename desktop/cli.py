@@ -1,16 +1,20 @@
-"""The window-less commands: migrate and seed, printing what they did."""
+"""The window-less commands: migrate, seed, export and import, printing what they did."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from desktop import paths
 from desktop.store.adoption import ADOPTED_VERSION, adopt, plan_adoption
 from desktop.store.backend import HISTORY_TABLE
 from desktop.store.connection import connect, open_database
+from desktop.store.exporting import ListSpec, export_list, user_id_by_email
+from desktop.store.importing import ImportPlan, preview_import, run_import
 from desktop.store.migrations import LockWait, MigrationRunner, lock_wait_message
 from desktop.store.privileges import read_only_reason
+from desktop.store.repository import Repository
 from desktop.store.seeding import GeneratePlan, generate, load_demo
 from desktop.store.urls import DatabaseUrl
 
@@ -132,3 +136,78 @@ def seed_command(url: DatabaseUrl, args: argparse.Namespace) -> int:
 def _print_progress(done: int, total: int) -> None:
     percent = 100 * done / total if total else 100
     print(f"\r  {done:,} of {total:,} rows ({percent:.0f}%)", end="", file=sys.stderr, flush=True)
+
+
+def export_command(url: DatabaseUrl, args: argparse.Namespace) -> int:
+    if args.list == "comments" and args.filter:
+        print("postdesk: a post's comments have no filter; leave out --filter.", file=sys.stderr)
+        return 1
+    with open_database(url, create=False) as backend:
+        repo = Repository(backend)
+        user_id = None
+        if args.list == "posts":
+            if not args.user_email:
+                print("postdesk: say whose posts with --user-email.", file=sys.stderr)
+                return 1
+            user_id = user_id_by_email(repo, args.user_email)
+        if args.list == "comments" and args.post_id is None:
+            print("postdesk: say which post's comments with --post-id.", file=sys.stderr)
+            return 1
+        spec = ListSpec(args.list, args.filter or "", user_id, args.post_id)
+        report = export_list(repo, spec, args.format, Path(args.output), _print_progress)
+    print(file=sys.stderr)
+    print(
+        f"Exported {report.rows:,} {spec.describe()} to {report.path} "
+        f"in {report.seconds:.2f} s: {report.rows_per_second:,.0f} rows/s."
+    )
+    return 0
+
+
+def import_command(url: DatabaseUrl, args: argparse.Namespace) -> int:
+    with open_database(url, create=False) as backend:
+        plan = preview_import(backend, Path(args.input), args.kind, _print_progress)
+        print(file=sys.stderr)
+        _print_preview(plan)
+        if not plan.ready:
+            return 1
+        if args.dry_run:
+            print("Dry run: nothing was added.")
+            return 0
+        if not args.yes and not _confirmed(f"Add these {plan.rows:,} {plan.kind}? [y/N] "):
+            print("Nothing was added.")
+            return 1
+        report = run_import(backend, plan, _print_progress)
+    print(file=sys.stderr)
+    print(
+        f"Imported {report.rows:,} {report.kind} in {report.seconds:.2f} s: "
+        f"{report.rows_per_second:,.0f} rows/s (checked in {plan.seconds:.2f} s)."
+    )
+    return 0
+
+
+PREVIEW_SHOWN = 5
+
+
+def _print_preview(plan: ImportPlan) -> None:
+    print(plan.summary())
+    if plan.first_rows:
+        print("  " + " | ".join(plan.header))
+        for row in plan.first_rows[:PREVIEW_SHOWN]:
+            print("  " + " | ".join(_short(value) for value in row))
+        if plan.rows > PREVIEW_SHOWN:
+            print(f"  … and {plan.rows - PREVIEW_SHOWN:,} more rows")
+    for problem in plan.problems:
+        print(problem, file=sys.stderr)
+
+
+def _short(value: str, width: int = 40) -> str:
+    flat = " ".join(value.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _confirmed(question: str) -> bool:
+    """Ask on the terminal; with no terminal to ask on, the answer is no (see --yes)."""
+    if not sys.stdin.isatty():
+        print("Nothing was added: no terminal to confirm on; add --yes to import.")
+        return False
+    return input(question).strip().lower() in ("y", "yes")

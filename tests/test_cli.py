@@ -1,5 +1,6 @@
 """The window-less commands, run as a person runs them: `python -m desktop ...`."""
 
+import json
 import subprocess
 import sys
 
@@ -222,3 +223,113 @@ def test_migrate_adopt_refuses_what_differs_by_name(empty_url, dialect):
     assert "no index idx_users_email on users (email)" in result.stderr
     with connect(empty_url) as backend:
         assert "schema_migrations" not in backend.table_names()
+
+
+# -- export and import ---------------------------------------------------------------------------
+
+
+def test_export_writes_each_list_and_says_how_fast(empty_url, tmp_path):
+    assert postdesk("seed", "--database", empty_url).returncode == 0
+    with open_database(empty_url) as backend:
+        repo = Repository(backend)
+        author = repo.list_users().items[0]
+        post = repo.list_posts(author.id).items[0]
+        expected_posts = repo.count_posts(author.id)
+        expected_comments = repo.count_comments(post.id)
+    users = tmp_path / "users.csv"
+    result = postdesk(
+        "export", "--database", empty_url, "--list", "users", "--format", "csv",
+        "--output", str(users),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "rows/s" in result.stdout
+    assert users.read_bytes().startswith(b"\xef\xbb\xbfid,name,email")
+    posts = tmp_path / "posts.json"
+    result = postdesk(
+        "export", "--database", empty_url, "--list", "posts",
+        "--user-email", author.email.upper(), "--format", "json", "--output", str(posts),
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(posts.read_text("utf-8"))) == expected_posts
+    comments = tmp_path / "comments.csv"
+    result = postdesk(
+        "export", "--database", empty_url, "--list", "comments", "--post-id", str(post.id),
+        "--format", "csv", "--output", str(comments),
+    )
+    assert result.returncode == 0, result.stderr
+    assert comments.read_bytes().count(b"\r\n") >= expected_comments + 1
+    refused = postdesk(
+        "export", "--database", empty_url, "--list", "posts", "--user-email",
+        "nobody@example.com", "--format", "csv", "--output", str(tmp_path / "x.csv"),
+    )
+    assert refused.returncode == 1
+    assert refused.stderr == "postdesk: No user has the email nobody@example.com.\n"
+
+
+def test_import_shows_problems_with_lines_and_writes_nothing(empty_url, tmp_path):
+    postdesk("migrate", "--database", empty_url)
+    path = tmp_path / "users.csv"
+    path.write_text("name,email\nGood,good@example.com\nBad,nope\nTwin,GOOD@example.com\n")
+    result = postdesk("import", "--database", empty_url, "--kind", "users", "--input", str(path))
+    assert result.returncode == 1
+    assert "3 users, 2 problems" in result.stdout
+    assert "Line 3: “nope” is not an email address" in result.stderr
+    assert "Line 4: The email GOOD@example.com is already on line 2." in result.stderr
+    with open_database(empty_url) as backend:
+        assert Repository(backend).table_counts()["users"] == 0
+
+
+def test_import_asks_first_and_adds_all_rows_with_yes(empty_url, tmp_path):
+    postdesk("migrate", "--database", empty_url)
+    path = tmp_path / "users.csv"
+    path.write_text("name,email\n" + "".join(f"U {i},u{i}@example.com\n" for i in range(500)))
+    unasked = postdesk("import", "--database", empty_url, "--kind", "users", "--input", str(path))
+    assert unasked.returncode == 1, "no terminal to confirm on: nothing is added"
+    assert "500 users ready to add" in unasked.stdout and "--yes" in unasked.stdout
+    dry = postdesk(
+        "import", "--database", empty_url, "--kind", "users", "--input", str(path), "--dry-run"
+    )
+    assert dry.returncode == 0 and "nothing was added" in dry.stdout
+    with open_database(empty_url) as backend:
+        assert Repository(backend).table_counts()["users"] == 0
+    done = postdesk(
+        "import", "--database", empty_url, "--kind", "users", "--input", str(path), "--yes"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Imported 500 users" in done.stdout and "rows/s" in done.stdout
+    with open_database(empty_url) as backend:
+        assert Repository(backend).table_counts()["users"] == 500
+
+
+def test_import_of_posts_then_export_with_a_filter(empty_url, tmp_path):
+    postdesk("migrate", "--database", empty_url)
+    with open_database(empty_url) as backend:
+        Repository(backend).create_user("Ada", "ada@example.com")
+    posts = tmp_path / "posts.csv"
+    posts.write_text(
+        "author_email,title,content,created_at\n"
+        "ada@example.com,Engine notes,\"first, with a comma\",2026-01-02T10:00:00Z\n"
+        "ADA@example.com,Bernoulli,second,\n"
+        "grace@example.com,Orphan,third,\n",
+        encoding="utf-8",
+    )
+    refused = postdesk(
+        "import", "--database", empty_url, "--kind", "posts", "--input", str(posts), "--yes"
+    )
+    assert refused.returncode == 1
+    assert "Line 4: No user has the email grace@example.com" in refused.stderr
+    posts.write_text(posts.read_text().rsplit("grace", 1)[0], encoding="utf-8")
+    added = postdesk(
+        "import", "--database", empty_url, "--kind", "posts", "--input", str(posts), "--yes"
+    )
+    assert added.returncode == 0, added.stderr
+    assert "Imported 2 posts" in added.stdout
+    out = tmp_path / "engine.json"
+    exported = postdesk(
+        "export", "--database", empty_url, "--list", "posts", "--user-email", "ada@example.com",
+        "--filter", "ENGINE", "--format", "json", "--output", str(out),
+    )
+    assert exported.returncode == 0, exported.stderr
+    (record,) = json.loads(out.read_text("utf-8"))
+    assert record["title"] == "Engine notes" and record["content"] == "first, with a comma"
+    assert record["created_at"] == "2026-01-02T10:00:00.000Z"

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop import paths
-from desktop.store.backend import HISTORY_TABLE, Backend
+from desktop.store.backend import HISTORY_TABLE, LONG_WORK, Backend
 from desktop.store.errors import (
     ConnectionFailedError,
     MigrationCancelledError,
@@ -422,7 +422,8 @@ def adopt(backend: Backend, *, lock: LockWait | None = None) -> Adopted:
     if first.version != ADOPTED_VERSION:
         raise MigrationError(f"The first migration is {first.version}, not {ADOPTED_VERSION}.")
     try:
-        with _foreign_keys_off(backend), backend.transaction():
+        # Converting and rebuilding every table is long work: no per-save limits apply.
+        with _foreign_keys_off(backend), backend.transaction(LONG_WORK):
             return _adopt_here(backend, runner, first, lock)
     except _PASSED_ON:
         raise

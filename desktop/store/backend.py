@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,27 @@ from desktop.store.query_types import Queries
 from desktop.store.urls import DatabaseUrl, Dialect
 
 HISTORY_TABLE = "schema_migrations"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long the statements of one transaction may wait for a lock another session holds
+    and run, in milliseconds. None leaves the server's own setting (its default, or what an
+    administrator set for the role or the database)."""
+
+    lock_ms: int | None
+    statement_ms: int | None
+
+
+# A person's save or delete. The lock wait is the one that happens: another session (a psql
+# user, another Postdesk) holding the same row; 3 s outlasts any save of the app's own,
+# which holds a row for milliseconds. The statement limit is a backstop for a stalled
+# server; it must exceed the lock wait (else a lock wait ends as a "took too long" timeout
+# instead of "someone else is changing it"), and leaves room for the largest write, the
+# cascade delete of a user with 100,000 posts (0.8 s for its largest statement here).
+SAVE_LIMITS = Limits(lock_ms=3_000, statement_ms=10_000)
+# Migrations and bulk loads run for as long as the data needs: the server's settings hold.
+LONG_WORK = Limits(lock_ms=None, statement_ms=None)
 
 
 class Backend(abc.ABC):
@@ -38,8 +60,10 @@ class Backend(abc.ABC):
 
     # -- transactions -------------------------------------------------------------------
     @abc.abstractmethod
-    def transaction(self) -> AbstractContextManager[None]:
-        """Everything inside commits together or not at all; errors become StoreErrors."""
+    def transaction(self, limits: Limits = SAVE_LIMITS) -> AbstractContextManager[None]:
+        """Everything inside commits together or not at all; errors become StoreErrors.
+        `limits` bounds its waits where the backend can (inside another transaction, the
+        outer one's limits hold)."""
 
     @abc.abstractmethod
     def reading(self) -> AbstractContextManager[None]:

@@ -63,6 +63,19 @@ class BusyError(TimedOutError):
     """Another connection holds a lock this statement needs; trying again later may work."""
 
 
+class RecordLockedError(BusyError):
+    """Another session holds a lock on a record this change needs (it is changing that
+    record and has not finished), and the lock wait ran out. `kind` names the record."""
+
+    def __init__(self, kind: str = "record") -> None:
+        self.kind = kind
+        super().__init__(f"Someone else is changing this {kind} right now; try again in a moment.")
+
+    def about(self, kind: str) -> RecordLockedError:
+        """The same error, naming the kind of record the caller was changing."""
+        return RecordLockedError(kind)
+
+
 class StatementTimeoutError(TimedOutError):
     """The server gave up on a statement that ran longer than it allows."""
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from desktop import paths
-from desktop.store.backend import HISTORY_TABLE, Backend
+from desktop.store.backend import HISTORY_TABLE, LONG_WORK, Backend
 from desktop.store.errors import (
     ChecksumMismatchError,
     MigrationCancelledError,
@@ -229,7 +229,7 @@ class MigrationRunner:
         # works through a transaction-pooling PgBouncer), and the history is read again
         # under it: another process may have just applied this very migration.
         try:
-            with self.backend.transaction():
+            with self.backend.transaction(LONG_WORK):
                 lock.acquire(self.backend)
                 if not has_history:
                     self.backend.queries.create_history_table(self.backend.conn)

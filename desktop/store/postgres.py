@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -13,13 +14,14 @@ from typing import Any
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
+from psycopg.pq import TransactionStatus
 
-from desktop.store.backend import Backend
+from desktop.store.backend import SAVE_LIMITS, Backend, Limits
 from desktop.store.errors import (
-    BusyError,
     ConflictError,
     ConnectionFailedError,
     ConnectionLostError,
+    RecordLockedError,
     StatementTimeoutError,
     StorageError,
     StoreError,
@@ -34,7 +36,23 @@ from desktop.store.urls import (
     hide_password,
 )
 
+log = logging.getLogger(__name__)
+
 CONNECT_TIMEOUT_S = 10
+# A link that silently stops forwarding (a dropped VPN, a sleeping laptop's Wi-Fi, a
+# firewall that forgets the connection) is noticed within about 10 s and ends the
+# connection like any other loss: data sent and not acknowledged for 10 s
+# (tcp_user_timeout), or, while waiting for an answer, keepalive probes from 4 s of silence
+# on, every 2 s, given up at the same 10 s on Linux (4 + 3 x 2 s where tcp_user_timeout is
+# unknown). A server that is only slow still answers probes, so a long statement is not
+# cut. Where the address sets any of these, it wins.
+_DEAD_LINK_OPTIONS: dict[str, int] = {
+    "keepalives": 1,
+    "keepalives_idle": 4,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,  # milliseconds
+}
 MIGRATION_LOCK_KEY = 7_150_425_001  # any constant: one advisory lock for Postdesk migrations
 OLDEST_SERVER = 120000  # PostgreSQL 12
 _COPY_CHUNK = 20_000  # rows formatted and sent at a time by bulk_insert
@@ -91,12 +109,40 @@ class PostgresBackend(Backend):
     conn: psycopg.Connection[Any]
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        with self.reading(), self.conn.transaction():
-            yield
+    def transaction(self, limits: Limits = SAVE_LIMITS) -> Iterator[None]:
+        if self.conn.info.transaction_status != TransactionStatus.IDLE:
+            # Inside another transaction: a savepoint, undone alone on error.
+            with self.reading(), self.conn.transaction():
+                yield
+            return
+        with self.reading():
+            # The limits travel with BEGIN in one message (no extra round trip) and end with
+            # the transaction: a transaction-pooling PgBouncer runs each transaction on
+            # whichever server connection is free, so a session SET would not stick.
+            self.conn.execute(begin_statement(limits))
+            try:
+                yield
+                self.conn.execute(b"COMMIT")
+            except BaseException:
+                self._roll_back()
+                raise
+
+    def _roll_back(self) -> None:
+        if self.conn.broken:  # the server ended the transaction with the connection
+            return
+        try:
+            self.conn.rollback()  # nothing to do when the server already ended it
+        except psycopg.Error:  # the error that led here is the one worth reporting
+            log.warning("rolling back failed", exc_info=True)
 
     @contextmanager
     def reading(self) -> Iterator[None]:
+        # Reads run outside a transaction and get no statement limit of the app's: through
+        # a pooler one needs a transaction around each read, three round trips a page
+        # instead of one (two in pipeline mode). A read waits for no row lock (only for
+        # the table lock of a migration while it runs); a dead link ends it through the
+        # connection's TCP limits (_DEAD_LINK_OPTIONS); and a limit an administrator sets
+        # for the role or the database applies to reads as it is.
         try:
             yield
         except psycopg.Error as exc:
@@ -196,6 +242,17 @@ class PostgresBackend(Backend):
         return None if value is None else value.astimezone(UTC)
 
 
+def begin_statement(limits: Limits) -> bytes:
+    """BEGIN, and the transaction's limits set for it alone, as one simple query. SET LOCAL
+    rather than SELECT set_config(): it takes no snapshot, so the transaction may still
+    choose its isolation level."""
+    wanted = {"lock_timeout": limits.lock_ms, "statement_timeout": limits.statement_ms}
+    statements = ["BEGIN"] + [
+        f"SET LOCAL {name} = '{int(ms)}ms'" for name, ms in wanted.items() if ms is not None
+    ]
+    return "; ".join(statements).encode()
+
+
 def copy_text(rows: Sequence[Sequence[Any]], width: int) -> str | None:
     """Rows of ints and strings in COPY's text format, made by C-level formatting alone;
     None when that would not give COPY's form of every value: a column whose first value
@@ -238,8 +295,10 @@ def open_postgres(url: DatabaseUrl) -> PostgresBackend:
     problem = address_problem(url.target)
     if problem is not None:
         raise ConnectionFailedError(f"{INVALID_ADDRESS}: {problem}")
-    if "connect_timeout" not in conninfo_parts(url.target):
+    given = conninfo_parts(url.target)
+    if "connect_timeout" not in given:
         options["connect_timeout"] = CONNECT_TIMEOUT_S
+    options.update({k: v for k, v in _DEAD_LINK_OPTIONS.items() if k not in given})
     try:
         conn = psycopg.connect(url.target, **options)
     except psycopg.Error as exc:
@@ -328,7 +387,7 @@ def translate_error(exc: psycopg.Error, backend: PostgresBackend) -> StoreError:
         column = exc.diag.column_name or "value"
         return ValidationError.single(column, "This field cannot be empty.")
     if isinstance(exc, pg_errors.LockNotAvailable):
-        return BusyError("Someone else is changing this record right now; try again in a moment.")
+        return RecordLockedError()
     if isinstance(exc, pg_errors.QueryCanceled):
         return StatementTimeoutError("The server took too long to answer; nothing was changed.")
     if isinstance(exc, pg_errors.DeadlockDetected | pg_errors.SerializationFailure):

@@ -39,6 +39,8 @@ TableCounts: TypeAlias = tuple[int, int, int]
 DeleteCounts: TypeAlias = tuple[int, int, int, int]
 # comments, sum of their ids
 CommentCounts: TypeAlias = tuple[int, int]
+# an email as given, its key under the unique index's rule, the id of the user holding it
+EmailUse: TypeAlias = tuple[str, str, int | None]
 
 
 class Queries(Protocol):
@@ -162,6 +164,9 @@ class Queries(Protocol):
     # -- privileges.<dialect>.sql --------------------------------------------------------------
     def missing_write_privileges(self, conn: Connection) -> list[MissingPrivilegeRow]: ...
     def migration_rights(self, conn: Connection) -> MigrationRightsRow: ...
+
+    # -- importing.<dialect>.sql --------------------------------------------------------------
+    def emails_in_use(self, conn: Connection, *, emails: str) -> list[EmailUse]: ...
 
     # -- history.sql ---------------------------------------------------------------------------
     def create_history_table(self, conn: Connection) -> int: ...

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop import paths
-from desktop.store.backend import Backend
+from desktop.store.backend import LONG_WORK, Backend
 from desktop.store.repository import Repository
 
 Progress = Callable[[int, int], None]
@@ -239,7 +239,7 @@ def generate(
     started = time.monotonic()
     counter = _Counter(plan.total_rows, progress)
     tables = ("users", "posts", "comments")
-    with _collector_paused(), backend.transaction():
+    with _collector_paused(), backend.transaction(LONG_WORK):
         backend.lock_for_bulk_load(tables)
         last_user, last_post, last_comment = (int(n) for n in backend.queries.max_ids(backend.conn))
         if set_indexes_aside is None:

@@ -13,7 +13,7 @@ from itertools import chain, islice
 from typing import Any
 from urllib.parse import quote
 
-from desktop.store.backend import Backend
+from desktop.store.backend import SAVE_LIMITS, Backend, Limits
 from desktop.store.errors import (
     BusyError,
     ConflictError,
@@ -41,7 +41,8 @@ class SqliteBackend(Backend):
     conn: sqlite3.Connection
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, limits: Limits = SAVE_LIMITS) -> Iterator[None]:
+        # `limits` asks nothing of SQLite: its busy timeout bounds every wait for the file.
         if self.conn.in_transaction:
             with self._savepoint():
                 yield

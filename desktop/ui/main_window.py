@@ -30,6 +30,7 @@ from desktop.store.errors import StoreError
 from desktop.store.urls import DatabaseUrl, conninfo_parts
 from desktop.ui import prompts
 from desktop.ui.announce import announce
+from desktop.ui.dialogs.list_files import ListFiles
 from desktop.ui.editing import Editing, Kind
 from desktop.ui.forms.comment_form import CommentForm
 from desktop.ui.forms.post_form import PostForm
@@ -160,6 +161,13 @@ class MainWindow(QMainWindow):
         )
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        self.list_files = ListFiles(self)
+        self.export_action = self._action(file_menu, "&Export List…", self.list_files.export)
+        self.import_action = self._action(
+            file_menu, "&Import Users…", lambda: self.list_files.import_rows("users")
+        )
+        self._action(file_menu, "Import &Posts…", lambda: self.list_files.import_rows("posts"))
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import socket
 import threading
 import time
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.proxy import Proxy
+from tests.support.proxy import NetworkUnavailable, Proxy
 
 pytestmark = pytest.mark.postgres
 
@@ -195,3 +196,38 @@ def test_a_delayed_proxy_keeps_order_and_cuts_at_once(server: dict[str, Any]) ->
                 conn.execute("SELECT 1")
         finally:
             conn.close()
+
+
+def test_a_blackhole_silences_the_link_without_closing_it(server: dict[str, Any]) -> None:
+    """No data, no reset, no goodbye: the client's TCP gives up on its own timer, as when
+    a network path dies; afterwards the proxy carries new connections again."""
+    try:
+        proxy = Proxy(server["host"], server["port"], private_network=True)
+    except NetworkUnavailable as exc:
+        pytest.skip(f"no private network here: {exc}")
+    with proxy:
+        address = ("127.0.0.1", proxy.port)
+        raw = proxy.network.run(lambda: socket.create_connection(address))
+        try:
+            assert proxy.wait_for_connections(1)
+            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, 500)
+            proxy.blackhole()
+            raw.settimeout(0.3)
+            with pytest.raises(TimeoutError) as quiet:
+                raw.recv(1)
+            assert quiet.value.errno is None  # only our own wait ran out: the link is silent
+            raw.settimeout(5)
+            raw.sendall(b"\0" * 8)  # never acknowledged
+            with pytest.raises(OSError) as dropped:
+                raw.recv(1)
+            assert dropped.value.errno == errno.ETIMEDOUT  # the kernel gave up, nobody refused
+        finally:
+            raw.close()
+        proxy.blackhole(False)
+        with proxy.network.run(lambda: connect(proxy, server)) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_only_a_proxy_with_a_private_network_has_one(proxy: Proxy) -> None:
+    with pytest.raises(RuntimeError):
+        proxy.blackhole()

@@ -21,6 +21,7 @@ from desktop.store.errors import (
     ConflictError,
     ConnectionFailedError,
     ConnectionLostError,
+    RecordLockedError,
     StatementTimeoutError,
     StorageError,
     StoreError,
@@ -248,7 +249,7 @@ def test_postgres_a_row_another_session_holds_is_busy(backend: Backend, empty_ur
     with row_locked(empty_url, ann):
         error = failure_of(rename)
 
-    assert type(error) is BusyError
+    assert type(error) is RecordLockedError and isinstance(error, BusyError)
     assert str(error) == "Someone else is changing this record right now; try again in a moment."
     assert backend_pid(backend) == pid and not in_transaction(backend)
     assert Repository(backend).get_user(ann).name == "Ann"

@@ -8,6 +8,7 @@ its deadlock_timeout is short (for its own transaction only), the other session'
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -31,6 +32,28 @@ def row_locked(url: str, user_id: int) -> Iterator[psycopg.Connection[Any]]:
             yield other
         finally:
             other.rollback()
+
+
+@contextmanager
+def post_locked(url: str, post_id: int, *, watchdog_s: float = 20.0) -> Iterator[None]:
+    """Another session holds a post's row, as a psql user in an open transaction does.
+    After `watchdog_s` that session is ended: a save that never gives up fails its test
+    instead of hanging it."""
+    with psycopg.connect(url) as other:
+        other.execute("SELECT id FROM posts WHERE id = %s FOR UPDATE", (post_id,))
+        watchdog = threading.Timer(watchdog_s, _terminate, (url, other.info.backend_pid))
+        watchdog.start()
+        try:
+            yield
+        finally:
+            watchdog.cancel()
+            with contextlib.suppress(psycopg.Error):  # ended by the watchdog
+                other.rollback()
+
+
+def _terminate(url: str, pid: int) -> None:
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
 
 def wait_until_blocked(backend: Backend, waiting_pid: int, holder_pid: int) -> None:

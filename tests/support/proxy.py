@@ -8,6 +8,10 @@
         proxy.cut_all()          # every live connection breaks at once (the client sees RST)
         proxy.refuse(True)       # and new ones are turned away until refuse(False)
 
+    with Proxy("127.0.0.1", 5432, private_network=True) as proxy:
+        conn = proxy.network.run(lambda: psycopg.connect(proxy.url_for("mydb")))
+        proxy.blackhole()        # the link falls silent: no data, no TCP acknowledgements
+
 Each accepted connection gets its own connection to the target and one thread per
 direction (two when delaying), so connections never wait for one another. With
 `delay_s`, every chunk read from one side is delivered to the other `delay_s` later, in
@@ -17,6 +21,15 @@ A *round trip* is a burst of client-to-server data followed by a server reply: c
 when the first reply bytes arrive after client data was passed on. Messages the server
 sends on its own (a NOTICE, a broken connection's FATAL) count only after a request.
 
+A dead network path is silent, not closed: the client's TCP hears nothing more, not even
+the acknowledgements a live peer's kernel sends for it. A proxy in this process cannot
+withhold those (its own socket acknowledges whatever arrives), so `private_network=True`
+puts the proxy's listening side on a loopback of its own (a network namespace, entered by
+one thread: root or CAP_SYS_ADMIN and the `ip` command are needed), and `blackhole()`
+routes that loopback's address into a blackhole, where the kernel drops every packet.
+Clients must connect from inside, through `proxy.network.run(...)`; the proxy reaches the
+target from the ordinary network.
+
 The proxy is bounded: it stops by itself after `lifetime_s`, its threads are daemons, and
 `stop()` (leaving the `with` block) closes every socket and waits at most a few seconds.
 Standard library only.
@@ -25,20 +38,77 @@ Standard library only.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
+import os
+import shutil
 import socket
 import struct
+import subprocess
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
+from typing import TypeVar
 from urllib.parse import quote, urlencode
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 CHUNK = 65536
+_CLONE_NEWNET = 0x40000000
+_LOOPBACK = "127.0.0.1/32"
 JOIN_TIMEOUT_S = 5.0
 DEFAULT_LIFETIME_S = 900.0
+
+
+class NetworkUnavailable(RuntimeError):
+    """A network namespace of its own cannot be made here (no privilege, no `ip`)."""
+
+
+class PrivateNetwork:
+    """A network namespace with only a loopback, entered by one thread that runs what it
+    is given: sockets made there (a listener, a client's connection) live on that loopback
+    for good, whichever thread uses them later."""
+
+    def __init__(self) -> None:
+        self._ip = shutil.which("ip")
+        if self._ip is None:
+            raise NetworkUnavailable("the `ip` command (iproute2) is not installed")
+        self._thread = ThreadPoolExecutor(1, "private-network", initializer=self._enter)
+        try:
+            self.run(lambda: None)
+        except Exception as exc:  # the initializer's failure breaks the pool
+            self._thread.shutdown()
+            raise NetworkUnavailable(f"no network namespace of its own: {exc}") from exc
+
+    def _enter(self) -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.unshare(_CLONE_NEWNET) != 0:  # this thread alone moves
+            error = ctypes.get_errno()
+            raise OSError(error, os.strerror(error))
+        self._ip_command("link", "set", "lo", "up")
+
+    def _ip_command(self, *args: str) -> None:
+        assert self._ip is not None
+        subprocess.run([self._ip, *args], check=True, capture_output=True, timeout=10)
+
+    def run(self, work: Callable[[], T]) -> T:
+        """Run `work` inside the namespace and return what it returns."""
+        return self._thread.submit(work).result()
+
+    def blackhole(self, dropping: bool) -> None:
+        """Drop (or deliver again) every packet to the loopback address, silently."""
+        action = ("replace",) if dropping else ("del",)
+        self.run(
+            lambda: self._ip_command("route", *action, "table", "local", "blackhole", _LOOPBACK)
+        )
+
+    def close(self) -> None:
+        self._thread.shutdown()
 
 
 class _Link:
@@ -240,11 +310,15 @@ class Proxy:
         delay_s: float = 0.0,
         *,
         lifetime_s: float | None = DEFAULT_LIFETIME_S,
+        private_network: bool = False,
     ) -> None:
         self.target = (target_host, target_port)
         self.delay_s = delay_s
         self.lifetime_s = lifetime_s
-        self._listener = socket.create_server(("127.0.0.1", 0))
+        # Raises NetworkUnavailable where no namespace can be made: tests skip on it.
+        self._network = PrivateNetwork() if private_network else None
+        self._blackholed = False
+        self._listener = self._listen()
         self.port: int = self._listener.getsockname()[1]
         self._lock = threading.Lock()
         self._links: set[_Link] = set()
@@ -272,11 +346,25 @@ class Proxy:
                 self._timer.start()
         return self
 
+    def _listen(self) -> socket.socket:
+        if self._network is None:
+            return socket.create_server(("127.0.0.1", 0))
+        return self._network.run(lambda: socket.create_server(("127.0.0.1", 0)))
+
+    @property
+    def network(self) -> PrivateNetwork:
+        """Where clients connect from when the proxy has a private network."""
+        if self._network is None:
+            raise RuntimeError("this proxy listens on the ordinary network: no private_network")
+        return self._network
+
     def stop(self) -> None:
         """Stop accepting, end every connection and wait (boundedly) for the threads."""
         if self._stopping.is_set():
             return
         self._stopping.set()
+        if self._blackholed:  # let the goodbyes through, so no socket lingers unanswered
+            self.blackhole(False)
         if self._timer is not None:
             self._timer.cancel()
         with contextlib.suppress(OSError):
@@ -290,6 +378,8 @@ class Proxy:
             link.wait_closed(JOIN_TIMEOUT_S)
         if self._accept_thread is not None:
             self._accept_thread.join(JOIN_TIMEOUT_S)
+        if self._network is not None:
+            self._network.close()
 
     def __enter__(self) -> Proxy:
         return self.start()
@@ -324,6 +414,14 @@ class Proxy:
         for link in links:
             link.wait_closed(JOIN_TIMEOUT_S)
         return len(links)
+
+    def blackhole(self, dropping: bool = True) -> None:
+        """The link falls silent without closing (needs `private_network`): from now on
+        every packet between the clients and the proxy is dropped, acknowledgements and
+        keepalive answers included, until blackhole(False)."""
+        self.network.blackhole(dropping)
+        with self._lock:
+            self._blackholed = dropping
 
     def refuse(self, refusing: bool = True) -> None:
         """While True, new connections are reset as soon as they arrive."""

@@ -49,6 +49,9 @@ class CommentHandler(RecordHandler[Comment]):
             return None
         return repo.comment_position(record.id, query.parent_id)
 
+    def fetch(self, repo: Repository, record_id: int) -> Comment:
+        return repo.get_comment(record_id)
+
     def delete(self, repo: Repository, record: Comment, expected: DeleteReport) -> DeleteReport:
         repo.delete_comment(record.id)
         return DeleteReport(0, 0)

@@ -15,6 +15,7 @@ from desktop.store.errors import (
     ConnectionLostError,
     DeleteChangedError,
     NotFoundError,
+    RecordLockedError,
     StaleRecordError,
     StoreError,
     ValidationError,
@@ -413,7 +414,8 @@ class Editing(QObject):
                 self._uncertain.add(kind)
             self.error.emit("Connection Lost", str(error))
         else:
-            self.error.emit("Not Saved", f"{error}\n\nYour changes are still in the form.")
+            reason = _naming(kind, error)
+            self.error.emit("Not Saved", f"{reason}\n\nYour changes are still in the form.")
 
     def _changed_elsewhere(
         self, kind: Kind, form: RecordForm, current: Any, then: Then | None
@@ -421,11 +423,27 @@ class Editing(QObject):
         """Someone else saved this record since it was opened: reload theirs or keep ours."""
         choice = prompts.ask_changed_elsewhere(self.window, form.describe())
         if choice is prompts.Choice.RELOAD:
-            self._show_stored(kind, current)
-            self.message.emit(f"Reloaded the {kind.value} as it is stored now.")
+            self._reload(kind, form, current.id)
         elif choice is prompts.Choice.OVERWRITE:
             form.rebase(current)
             self.save(kind, then)
+
+    def _reload(self, kind: Kind, form: RecordForm, record_id: int) -> None:
+        """Show the record as stored when the person chose to reload it: the version the
+        save met may have been replaced again while the question was open."""
+        handler = self.handler(kind)
+
+        def arrived(record: Any) -> None:
+            self._show_stored(kind, record)
+            self.message.emit(f"Reloaded the {kind.value} as it is stored now.")
+
+        def failed(error: StoreError) -> None:
+            if isinstance(error, NotFoundError):
+                self._deleted_elsewhere(kind, form, None)
+            else:
+                self.error.emit("Not Reloaded", _naming(kind, error))
+
+        self.worker.submit(lambda repo: handler.fetch(repo, record_id), arrived, failed, self)
 
     def _deleted_elsewhere(self, kind: Kind, form: RecordForm, then: Then | None) -> None:
         """Someone else deleted this record: save the text as a new one, or let it go."""
@@ -485,7 +503,7 @@ class Editing(QObject):
             self._deleted(kind, record, focused)
             self.message.emit(f"The {kind.value} had already been deleted elsewhere.")
             return
-        self.error.emit("Not Deleted", str(error))
+        self.error.emit("Not Deleted", _naming(kind, error))
 
     def _deleted(self, kind: Kind, record: Any, focused: bool) -> None:
         handler = self.handler(kind)
@@ -525,3 +543,10 @@ class Editing(QObject):
         dialog.accepted.connect(chosen)
         dialog.rejected.connect(dialog.deleteLater)
         dialog.open()
+
+
+def _naming(kind: Kind, error: StoreError) -> str:
+    """The error's sentence, naming the kind of record where the store could not."""
+    if isinstance(error, RecordLockedError):
+        return str(error.about(kind.value))
+    return str(error)

@@ -63,6 +63,10 @@ class RecordHandler(Generic[R]):
         """Where a fresh `query` would list `record` (None: it does not hold it)."""
         raise NotImplementedError
 
+    def fetch(self, repo: Repository, record_id: int) -> R:
+        """The record as stored now (NotFoundError: it is gone)."""
+        raise NotImplementedError
+
     # -- deleting --------------------------------------------------------------------------
     def delete_report(self, repo: Repository, record: R) -> DeleteReport:
         return DeleteReport(0, 0)

@@ -59,6 +59,9 @@ class PostHandler(RecordHandler[Post]):
             return None
         return repo.post_position(record.id, query.parent_id, query.filter_text)
 
+    def fetch(self, repo: Repository, record_id: int) -> Post:
+        return repo.get_post(record_id)
+
     def delete_report(self, repo: Repository, record: Post) -> DeleteReport:
         return repo.post_delete_report(record.id)
 

@@ -49,6 +49,9 @@ class UserHandler(RecordHandler[User]):
     def position(self, repo: Repository, record: User, query: Query) -> int | None:
         return repo.user_position(record.id, query.filter_text)
 
+    def fetch(self, repo: Repository, record_id: int) -> User:
+        return repo.get_user(record_id)
+
     def delete_report(self, repo: Repository, record: User) -> DeleteReport:
         return repo.user_delete_report(record.id)
 
