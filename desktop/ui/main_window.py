@@ -167,7 +167,9 @@ class MainWindow(QMainWindow):
         self.import_action = self._action(
             file_menu, "&Import Users…", lambda: self.list_files.import_rows("users")
         )
-        self._action(file_menu, "Import &Posts…", lambda: self.list_files.import_rows("posts"))
+        self.import_posts_action = self._action(
+            file_menu, "Import &Posts…", lambda: self.list_files.import_rows("posts")
+        )
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -308,6 +310,8 @@ class MainWindow(QMainWindow):
             action.setVisible(other is not kind)
         writable = self.read_only_reason is None
         for action in (self.new_action, self.save_action, self.delete_action):
+            action.setEnabled(writable)
+        for action in (self.import_action, self.import_posts_action):
             action.setEnabled(writable)
         for action in self.new_kind_actions.values():
             action.setEnabled(writable)

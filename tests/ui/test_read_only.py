@@ -42,10 +42,10 @@ def team(pg_admin_url: str) -> Iterator[Team]:
 
 
 def editing_actions(window: MainWindow) -> dict[str, bool]:
-    """The Edit menu's New, Save and Delete entries shown (the "New …" of the pane in focus
-    is hidden: Ctrl+N's entry says it) and whether each is enabled."""
+    """The New, Save, Delete and Import entries shown (the Edit menu's "New …" of the pane
+    in focus is hidden: Ctrl+N's entry says it) and whether each is enabled."""
     actions = [window.new_action, window.save_action, window.delete_action]
-    actions += window.new_kind_actions.values()
+    actions += [*window.new_kind_actions.values(), window.import_action, window.import_posts_action]
     shown = [action for action in actions if action.isVisible()]
     return {action.text().replace("&", ""): action.isEnabled() for action in shown}
 
@@ -55,7 +55,9 @@ def assert_read_only(desk: Desk, reason: str) -> None:
     assert window.read_only_label.isVisible()
     assert window.read_only_label.text() == reason
     assert window.read_only_reason == reason
-    assert not any(editing_actions(window).values()), editing_actions(window)
+    actions = editing_actions(window)
+    assert "Import Users…" in actions and "Import Posts…" in actions
+    assert not any(actions.values()), actions
     for kind in Kind:
         form = desk.form(kind)
         buttons = [b for b in form.findChildren(QAbstractButton) if b.isVisibleTo(form)]
