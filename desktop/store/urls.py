@@ -20,6 +20,7 @@ _CONNINFO_PAIR = re.compile(r"(\w+)\s*=\s*('(?:[^'\\]|\\.)*'|\S*)")
 _SECRET_KEYS = {"password", "sslpassword"}
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _QUOTED_VALUE = re.compile(r"=\s*'(?:[^'\\]|\\.)*'")
+_SHORTEST_WORD = 4  # of a password's words, the shortest worth hiding on its own
 INVALID_ADDRESS = "This server address is not valid"
 UNREADABLE = "an unreadable server address"
 
@@ -197,10 +198,16 @@ def passwords_in(target: str) -> set[str]:
         secrets = {v for k, v in conninfo_parts(target).items() if k in _SECRET_KEYS}
     except ValueError:  # urllib cannot split it (a bracket left open): libpq cannot either
         secrets = set()
+    # As written: a key=value address holds a quoted password escaped.
+    secrets |= {s.replace("\\", "\\\\").replace("'", "\\'") for s in secrets}
     if target.startswith(("postgresql://", "postgres://")):
-        # As written: libpq quotes back what it could not decode.
-        userinfo = target.partition("://")[2].partition("/")[0].rpartition("@")[0]
-        secrets.add(userinfo.partition(":")[2])
+        # As written too: libpq quotes back what it could not decode. Its own reading ends
+        # the user part at the first "/" or "@"; a person who typed either in a password
+        # meant it to end at the last "@".
+        rest = target.partition("://")[2]
+        userinfo = re.match(r"([^/@]*)@", rest)
+        secrets.add(userinfo.group(1).partition(":")[2] if userinfo else "")
+        secrets.add(rest.rpartition("@")[0].partition(":")[2])
         secrets.update(v for k, v in _raw_query_pairs(target) if k in _SECRET_KEYS)
     elif address_problem(target) is not None:
         secrets.update(_raw_conninfo_secrets(target))
@@ -214,13 +221,14 @@ def _raw_query_pairs(url: str) -> list[tuple[str, str]]:
 
 def _raw_conninfo_secrets(conninfo: str) -> list[str]:
     """A password value up to the end of the text, as a malformed key=value address may
-    hold it (an unclosed quote, spaces without quotes): libpq quotes such parts back."""
+    hold it (an unclosed quote, spaces without quotes): libpq quotes such parts back. Its
+    words count too, but not the short ones: hiding every "@" or ":" of a log line would
+    make it unreadable and hide nothing worth a secret."""
     found = []
     for match in re.finditer(r"(?:ssl)?password\s*=\s*", conninfo):
         rest = conninfo[match.end() :]
-        found.append(rest)
-        found.append(rest.lstrip("'"))
-        found.extend(rest.lstrip("'").split())
+        found += [rest, rest.lstrip("'")]
+        found += [word for word in rest.lstrip("'").split() if len(word) >= _SHORTEST_WORD]
     return found
 
 

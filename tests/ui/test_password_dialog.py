@@ -10,7 +10,6 @@ and a real Secret Service (gnome-keyring on a private D-Bus), see tests/support/
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
@@ -25,15 +24,14 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QLabel, QLineEdit, QPushButton
 
-from desktop import paths
 from desktop.store import secrets
 from desktop.store.urls import DatabaseUrl, parse_url
-from desktop.ui import app
 from desktop.ui.dialogs.password_dialog import CHECKING, PasswordDialog
 from desktop.ui.main_window import MainWindow
 from tests.conftest import MakeDatabase
 from tests.support import keyring_session as keychains
 from tests.support import password_server as servers
+from tests.support.app_log import app_logging
 from tests.support.keyring_session import KeychainSession, files_holding
 from tests.support.password_server import PASSWORD, PasswordServer
 from tests.ui.conftest import WAIT_MS, Bot, MakeDesk, seed, type_into, wait_idle
@@ -54,21 +52,8 @@ def keychain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Keycha
 
 @pytest.fixture
 def app_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The app's own log set-up (with its password filter), writing under the test HOME."""
-    log_dir = tmp_path / "home" / "log"
-    monkeypatch.setattr(paths, "log_path", lambda: log_dir / "postdesk.log")
-    root = logging.getLogger()
-    before = list(root.handlers)
-    level = root.level
-    path = app.setup_logging()
-    assert path is not None
-    try:
-        yield path
-    finally:
-        for handler in [h for h in root.handlers if h not in before]:
-            root.removeHandler(handler)
-            handler.close()
-        root.setLevel(level)
+    """The app's own logging (with its password filter), under the test HOME."""
+    yield from app_logging(tmp_path / "home" / "log", monkeypatch)
 
 
 def type_password(qtbot: Bot, edit: QLineEdit, text: str) -> None:
