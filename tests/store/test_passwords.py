@@ -187,3 +187,19 @@ def test_a_service_asking_for_a_password_names_its_server_and_role(
         password_server.role,
     )
     assert secrets.account(url) == f"{password_server.role}@{password_server.server}"
+
+
+def test_a_server_that_asks_nothing_never_loads_the_keychain(pg_admin_url: str) -> None:
+    """keyring costs a tenth of a second to import: only a password prompt pays for it."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from desktop.store.connection import connect; "
+        "connect(sys.argv[1]).close(); print('keyring' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, pg_admin_url], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

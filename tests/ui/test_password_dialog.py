@@ -258,3 +258,28 @@ def test_cancel_keeps_the_database_that_was_open(
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
     assert window.url == parse_url(file_url)
     assert not window.switcher.busy
+
+
+def test_the_connect_dialog_turns_to_the_password_when_the_server_asks(
+    qtbot: Bot, password_server: PasswordServer, keychain: KeychainSession
+) -> None:
+    from desktop.ui.dialogs.connect_dialog import ConnectDialog
+
+    dialog = ConnectDialog(None, {
+        "host": password_server.host, "port": str(password_server.port),
+        "dbname": password_server.dbname, "user": password_server.role, "sslmode": "disable",
+    })  # fmt: skip
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    status = child(dialog, QLabel, "status")
+    test = child(dialog, QPushButton, "test")
+    test.click()
+    qtbot.waitUntil(lambda: "asks for a password" in status.text(), timeout=WAIT_MS)
+    password = child(dialog, QLineEdit, "password")
+    assert password.hasFocus()
+    assert password_server.server in status.text()
+    type_password(qtbot, password, PASSWORD)
+    test.click()
+    qtbot.waitUntil(lambda: status.text().startswith("Connected"), timeout=WAIT_MS)
+    assert PASSWORD not in status.text()
