@@ -24,17 +24,29 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QLabel, QLineEdit, QPushButton
 
+from desktop import paths
 from desktop.store import secrets
 from desktop.store.urls import DatabaseUrl, parse_url
+from desktop.ui.app import open_first_database
 from desktop.ui.dialogs.password_dialog import CHECKING, PasswordDialog
 from desktop.ui.main_window import MainWindow
+from desktop.ui.settings import Settings
 from tests.conftest import MakeDatabase
 from tests.support import keyring_session as keychains
 from tests.support import password_server as servers
 from tests.support.app_log import app_logging
 from tests.support.keyring_session import KeychainSession, files_holding
 from tests.support.password_server import PASSWORD, PasswordServer
-from tests.ui.conftest import WAIT_MS, Bot, MakeDesk, seed, type_into, wait_idle
+from tests.ui import test_switching
+from tests.ui.conftest import (
+    WAIT_MS,
+    Bot,
+    MakeDesk,
+    seed,
+    type_into,
+    wait_idle,
+    wait_not_switching,
+)
 from tests.ui.test_main_window import child
 
 pytestmark = pytest.mark.postgres
@@ -283,3 +295,40 @@ def test_the_connect_dialog_turns_to_the_password_when_the_server_asks(
     test.click()
     qtbot.waitUntil(lambda: status.text().startswith("Connected"), timeout=WAIT_MS)
     assert PASSWORD not in status.text()
+
+
+bare_window = test_switching.bare_window  # a window with no database yet, as at launch
+
+
+def test_a_launch_on_a_server_asking_for_a_password_asks_then_remembers(
+    qtbot: Bot,
+    bare_window: MainWindow,
+    settings: Settings,
+    password_server: PasswordServer,
+    keychain: KeychainSession,
+) -> None:
+    """The last database was a server that asks for a password: the launch asks (the local
+    database opens behind the question, so the window works meanwhile), and the next
+    launch opens it without a question."""
+    url = parse_url(password_server.url())
+    settings.remember_database(url.with_password(PASSWORD))
+    open_first_database(bare_window, None, settings)
+
+    dialog = wait_for_dialog(qtbot, bare_window)
+    wait_keychain_checked(qtbot, dialog).click()
+    type_password(qtbot, child(dialog, QLineEdit, "password"), PASSWORD)
+    dialog.accept()
+
+    def on_server() -> bool:
+        return bare_window.url is not None and bare_window.url.dialect == "postgresql"
+
+    qtbot.waitUntil(on_server, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: secrets.recall(url) == PASSWORD, timeout=WAIT_MS)
+
+    bare_window.open_database(DatabaseUrl("sqlite", str(paths.default_database_path())))
+    qtbot.waitUntil(lambda: not on_server(), timeout=WAIT_MS)
+    wait_not_switching(qtbot, bare_window)
+    settings.remember_database(url)
+    open_first_database(bare_window, None, settings)  # the next launch
+    qtbot.waitUntil(on_server, timeout=WAIT_MS)
+    assert not [d for d in bare_window.findChildren(PasswordDialog) if d.isVisible()]
