@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,7 +142,9 @@ def keychain_session(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ke
             if os.environ.get("CI"):
                 raise RuntimeError(f"CI is set but gnome-keyring cannot start: {missing}")
             keyring.set_keyring(MemoryKeyring())
-            yield KeychainSession(f"keyring test backend (memory; {missing})", home)
+            kind = f"keyring test backend (memory; {missing})"
+            warnings.warn(f"the keychain tests ran on the {kind}", stacklevel=2)
+            yield KeychainSession(kind, home)
     finally:
         keyring.set_keyring(previous)
 
