@@ -9,8 +9,8 @@ first look loads keyring and may wait on D-Bus.
 
 from __future__ import annotations
 
-import logging
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -30,7 +30,7 @@ from desktop.store.errors import PasswordNeededError, PasswordRefusedError
 from desktop.store.urls import DatabaseUrl
 from desktop.ui.background import Task
 
-log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CHECKING = "Looking for the system keychain…"
 KEPT_THERE = "The system keychain keeps it, locked with your login; Postdesk never writes it down."
@@ -135,7 +135,8 @@ class PasswordDialog(QDialog):
         self._forget.setText("Forgotten" if forgotten else "Could Not Forget It")
         self._forget.setAccessibleName(self._forget.text())
 
-    def _run(self, work: Any, then: Any) -> None:
+    def _run(self, work: Callable[[], T], then: Callable[[T], None]) -> None:
+        """`work` on a background thread (the keychain may wait on D-Bus), `then` here."""
         task = Task(work)
         task.done.connect(then)
         task.done.connect(lambda _result: self._tasks.remove(task))
@@ -157,7 +158,6 @@ def ask_password(window: QWidget, url: DatabaseUrl, error: PasswordNeededError) 
     """Ask for the password `url`'s server wants; open `url` with it once given (and keep
     it in the keychain once it worked, if asked to). A refused one brings the question
     back through the window's failure path."""
-    assert isinstance(window, QWidget)
     dialog = PasswordDialog(window, url, error)
     dialog.accepted.connect(lambda: _open_with(window, url, dialog))
     dialog.finished.connect(lambda _result: dialog.deleteLater())
