@@ -1,15 +1,21 @@
-"""Passwords kept in the system keychain (Secret Service, KWallet, macOS Keychain, Windows
-Credential Locker) through the `keyring` library: never in the settings, a file or the log.
+"""Passwords kept in the system keychain through the `keyring` API: never in the settings,
+a file or the log.
 
-keyring is imported only when a server asks for a password (it looks for its backends
-through importlib.metadata, a tenth of a second that no other launch should pay). Every
-keychain fault (no keychain, a locked one, a D-Bus error) is met as "not remembered";
-what was wrong is logged, without the password.
+On Linux the backend is desktop/store/secret_service.py (the Secret Service over jeepney),
+built here rather than found by keyring's autodetection, whose SecretService backend pulls
+in SecretStorage and `cryptography`, left out of the bundle. Elsewhere keyring picks its
+own (macOS Keychain, Windows Credential Locker), which need neither.
+
+keyring is imported only when a server asks for a password (its autodetection reads
+importlib.metadata, a tenth of a second that no other launch should pay). Every keychain
+fault (no keychain, a locked one, a D-Bus error) is met as "not remembered"; what was
+wrong is logged, without the password.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from desktop.store.urls import DatabaseUrl, effective_parts, note_password, role_name, server_name
@@ -17,6 +23,8 @@ from desktop.store.urls import DatabaseUrl, effective_parts, note_password, role
 log = logging.getLogger(__name__)
 
 KEYCHAIN_SERVICE = "Postdesk"
+
+_in_use: Any = None  # the keyring backend; picked at the first call that needs one
 
 
 def account(url: DatabaseUrl) -> str:
@@ -30,7 +38,11 @@ def unavailable_reason() -> str | None:
     """Why no password can be remembered here, in plain words; None when a keychain is
     there to keep them."""
     try:
-        backend = _keyring().get_keyring()
+        backend = _backend()
+        if _is_secret_service(backend):
+            from desktop.store.secret_service import unavailable_reason as secret_service_reason
+
+            return secret_service_reason()
     except Exception as exc:  # keyring raises whatever its backends raise
         log.warning("the system keychain cannot be reached: %s", type(exc).__name__)
         return "No system keychain can be reached here."
@@ -39,12 +51,28 @@ def unavailable_reason() -> str | None:
     return "No system keychain is available here (no Secret Service, KWallet or Keychain)."
 
 
+def describe() -> str:
+    """For --self-check: where remembered passwords go and how many are there. A backend
+    that cannot even be loaded (a module missing from a bundle) raises."""
+    backend = _backend()
+    reason = unavailable_reason()
+    if reason is not None:
+        return f"none: {reason} Passwords are asked for at each connection."
+    if _is_secret_service(backend):
+        from desktop.store.secret_service import remembered_count
+
+        count = remembered_count(KEYCHAIN_SERVICE)
+        plural = "" if count == 1 else "s"
+        return f"Secret Service, default keyring ({count} remembered password{plural})"
+    return str(getattr(backend, "name", type(backend).__name__))
+
+
 def recall(url: DatabaseUrl) -> str | None:
     """The password remembered for the role and server of `url`, if any."""
     if unavailable_reason() is not None:
         return None
     try:
-        password: str | None = _keyring().get_password(KEYCHAIN_SERVICE, account(url))
+        password: str | None = _backend().get_password(KEYCHAIN_SERVICE, account(url))
     except Exception as exc:
         log.warning("could not read the system keychain: %s", type(exc).__name__)
         return None
@@ -57,7 +85,7 @@ def remember(url: DatabaseUrl, password: str) -> bool:
     """Keep `password` for the role and server of `url`; False when it could not be kept."""
     note_password(password)
     try:
-        _keyring().set_password(KEYCHAIN_SERVICE, account(url), password)
+        _backend().set_password(KEYCHAIN_SERVICE, account(url), password)
     except Exception as exc:
         log.warning("could not store a password in the system keychain: %s", type(exc).__name__)
         return False
@@ -67,10 +95,11 @@ def remember(url: DatabaseUrl, password: str) -> bool:
 
 def forget(url: DatabaseUrl) -> bool:
     """Remove the password remembered for `url`'s role and server; True when none is left."""
-    keyring = _keyring()
+    from keyring.errors import PasswordDeleteError
+
     try:
-        keyring.delete_password(KEYCHAIN_SERVICE, account(url))
-    except keyring.errors.PasswordDeleteError:
+        _backend().delete_password(KEYCHAIN_SERVICE, account(url))
+    except PasswordDeleteError:
         return True  # there was none
     except Exception as exc:
         log.warning("could not remove a password from the system keychain: %s", exc)
@@ -79,11 +108,43 @@ def forget(url: DatabaseUrl) -> bool:
     return True
 
 
-def _keyring() -> Any:
-    import keyring
-    import keyring.errors
+def use_backend(backend: Any) -> Any:
+    """Keep passwords with `backend` (a keyring.backend.KeyringBackend) from now on, or
+    with the system's keychain again when None; returns the backend used until now."""
+    global _in_use
+    previous, _in_use = _in_use, backend
+    return previous
 
-    return keyring
+
+def _backend() -> Any:
+    global _in_use
+    if _in_use is None:
+        _in_use = _system_backend()
+    return _in_use
+
+
+def _on_linux() -> bool:
+    """A function, not `sys.platform` inline, so that type checkers on one platform keep
+    checking the other branch."""
+    return sys.platform.startswith("linux")
+
+
+def _system_backend() -> Any:
+    if _on_linux():
+        from desktop.store.secret_service import SecretServiceKeyring
+
+        return SecretServiceKeyring()
+    import keyring
+
+    return keyring.get_keyring()
+
+
+def _is_secret_service(backend: Any) -> bool:
+    if not _on_linux():
+        return False
+    from desktop.store.secret_service import SecretServiceKeyring
+
+    return isinstance(backend, SecretServiceKeyring)
 
 
 def _usable(backend: Any) -> bool:

@@ -2,8 +2,9 @@
 session bus, its files under the test's own HOME, never the person's keychain.
 
 `dbus-daemon --session` gives the bus; `gnome-keyring-daemon --unlock --components=secrets`
-reads the login keyring's password on stdin and creates that keyring, unlocked; keyring's
-SecretService backend then talks to it as it would on a desktop. Debian's `gnome-keyring`
+reads the login keyring's password on stdin and creates that keyring, unlocked; the app's
+own Secret Service backend (desktop/store/secret_service.py) then talks to it as it would
+on a desktop. Debian's `gnome-keyring`
 and `dbus-daemon` are installed by `.ci/system-packages keychain`.
 
 Where they cannot start, `MemoryKeyring` stands in: a backend written the way keyring's
@@ -22,14 +23,15 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import keyring
 import keyring.backend
 import keyring.errors
 import pytest
 from jeepney import DBusAddress, new_method_call
 from jeepney.io.blocking import open_dbus_connection
+
+from desktop.store import secrets
+from desktop.store.secret_service import SecretServiceKeyring
 
 SECRET_SERVICE = "org.freedesktop.secrets"
 START_TIMEOUT_S = 15.0
@@ -125,28 +127,25 @@ def gnome_keyring_missing() -> str | None:
 
 @contextlib.contextmanager
 def keychain_session(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[KeychainSession]:
-    """A keychain for one test, and keyring pointed at it; the previous backend after."""
-    previous = keyring.get_keyring()
+    """A keychain for one test, and the app pointed at it; the previous backend after."""
+    previous = secrets.use_backend(None)
     missing = gnome_keyring_missing()
     try:
         if missing is None:
-            from keyring.backends import SecretService
-
             with _gnome_keyring(home) as env:
                 for key in ("HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS"):
                     monkeypatch.setenv(key, env[key])
-                secret_service: Any = SecretService.Keyring
-                keyring.set_keyring(secret_service())
+                secrets.use_backend(SecretServiceKeyring())
                 yield KeychainSession("Secret Service (gnome-keyring)", home)
         else:
             if os.environ.get("CI"):
                 raise RuntimeError(f"CI is set but gnome-keyring cannot start: {missing}")
-            keyring.set_keyring(MemoryKeyring())
+            secrets.use_backend(MemoryKeyring())
             kind = f"keyring test backend (memory; {missing})"
             warnings.warn(f"the keychain tests ran on the {kind}", stacklevel=2)
             yield KeychainSession(kind, home)
     finally:
-        keyring.set_keyring(previous)
+        secrets.use_backend(previous)
 
 
 def files_holding(home: Path, secret: str) -> list[Path]:

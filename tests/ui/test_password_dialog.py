@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 from keyring.backends import fail
 from PySide6.QtCore import QEvent, Qt
@@ -237,9 +236,8 @@ def test_without_a_keychain_the_box_is_disabled_and_says_so(
     make_database: MakeDatabase,
     password_server: PasswordServer,
 ) -> None:
-    previous = keyring.get_keyring()
     no_keychain: Any = fail.Keyring
-    keyring.set_keyring(no_keychain())
+    previous = secrets.use_backend(no_keychain())
     try:
         desk = make_desk(seeded(make_database))
         window = desk.window
@@ -251,7 +249,7 @@ def test_without_a_keychain_the_box_is_disabled_and_says_so(
         assert not dialog.remember()
         answer(qtbot, window, dialog, PASSWORD)
     finally:
-        keyring.set_keyring(previous)
+        secrets.use_backend(previous)
 
 
 def test_cancel_keeps_the_database_that_was_open(
