@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import __version__, paths
-from desktop.store.errors import StoreError
+from desktop.store.errors import PasswordNeededError, StoreError
 from desktop.store.urls import DatabaseUrl, conninfo_parts
 from desktop.ui import prompts
 from desktop.ui.announce import announce
@@ -412,10 +412,13 @@ class MainWindow(QMainWindow):
         log.warning("could not open %s: %s", url.display(), error)
         if not self.interactive:
             return
+        if isinstance(error, PasswordNeededError):
+            from desktop.ui.dialogs.password_dialog import ask_password
+
+            ask_password(self, url, error)
+            return
         still = f"\n\n{self.url.display()} is still open." if self.url is not None else ""
         prompts.show_error(self, "Could Not Open Database", f"{error}{still}")
-        if url.dialect == "postgresql" and "password" in str(error):
-            self.connect_to_server(conninfo_parts(url.redacted()))
 
     # -- about ------------------------------------------------------------------------------------
     def about_text(self) -> str:
