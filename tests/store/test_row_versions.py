@@ -6,9 +6,8 @@ psql or the sqlite3 shell would make them."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,8 +17,8 @@ from desktop.store.errors import StaleRecordError
 from desktop.store.records import Post
 from desktop.store.repository import Repository
 from desktop.store.urls import parse_url
+from tests.support.outside import Outside, outside_connection
 
-Outside = Callable[..., None]
 ONLY_POSTGRESQL = pytest.mark.parametrize(
     "dialect", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
 )
@@ -27,25 +26,9 @@ ONLY_POSTGRESQL = pytest.mark.parametrize(
 
 @pytest.fixture
 def outside(empty_url: str, backend: Any, dialect: str) -> Iterator[Outside]:
-    """outside(sql, *params): one statement committed by another connection (`?` marks
-    its parameters on both backends)."""
-    if dialect == "sqlite":
-        raw = sqlite3.connect(empty_url, isolation_level=None)
-
-        def run(sql: str, *params: Any) -> None:
-            raw.execute(sql, params)
-
+    """Statements committed by a raw connection of its own, as psql would."""
+    with outside_connection(empty_url, dialect) as run:
         yield run
-        raw.close()
-        return
-    import psycopg
-
-    with psycopg.connect(empty_url, autocommit=True) as conn:
-
-        def run_pg(sql: str, *params: Any) -> None:
-            conn.execute(sql.replace("?", "%s"), params)
-
-        yield run_pg
 
 
 @pytest.fixture

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.forms.changed_bar import ChangedBar
+
 Editor = QLineEdit | QPlainTextEdit
 ERROR_STYLE = "color: palette(highlighted-text); background: #b3261e; padding: 2px 4px;"
 
@@ -44,6 +46,9 @@ class RecordForm(QWidget):
         self._was_dirty = False
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(0, 0, 0, 0)
+        # Someone else changed or deleted the record while it holds unsaved edits.
+        self.changed_bar = ChangedBar(self.kind)
+        self.layout_.addWidget(self.changed_bar)
         self.fields = QFormLayout()
         self.fields.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.layout_.addLayout(self.fields)
@@ -107,6 +112,7 @@ class RecordForm(QWidget):
 
     def load(self, record: Any, values: dict[str, str]) -> None:
         """Show a stored record (or None: nothing to edit)."""
+        self.changed_bar.dismiss()
         self.record = record
         self.is_new = False
         if self._keep_text and record is not None:
@@ -130,6 +136,7 @@ class RecordForm(QWidget):
         return self._saving
 
     def start_new(self, values: dict[str, str], *, focus: bool = True) -> None:
+        self.changed_bar.dismiss()
         self.record = None
         self.is_new = True
         self._fill(values)
@@ -145,6 +152,7 @@ class RecordForm(QWidget):
 
     def rebase(self, record: Any) -> None:
         """Edit on top of `record` (as stored now), keeping the text in the fields."""
+        self.changed_bar.dismiss()
         self.record = record
         self.is_new = False
         self._loaded = self.values_of(record)
@@ -152,6 +160,7 @@ class RecordForm(QWidget):
 
     def detach(self) -> None:
         """The record is gone: what the fields hold becomes a new record."""
+        self.changed_bar.dismiss()
         self.record = None
         self.is_new = True
         self._loaded = {key: "" for key in self._editors}
