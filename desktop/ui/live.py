@@ -2,8 +2,9 @@
 
 The change log is read through the worker, like every other query, never on the GUI
 thread: on a timer, and on PostgreSQL also as soon as a notification arrives. At most one
-read is on its way at a time; news that comes meanwhile makes one more read afterwards, so
-a burst of any size is a few reads. What a read finds goes out as `changed` (a ChangeSet).
+read is on its way at a time, and reads are at least MIN_GAP_MS apart; news that comes
+meanwhile makes one more read afterwards, so a burst of any size is a few reads a second.
+What a read finds goes out as `changed` (a ChangeSet).
 
 - SQLite: every SQLITE_POLL_MS, `PRAGMA data_version` (nearly free) says whether another
   connection committed; only then is the log read.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
 
 from desktop.store.changes import ChangeFeed, ChangeSet, NotificationListener
 from desktop.store.errors import StoreError
@@ -30,6 +31,9 @@ log = logging.getLogger(__name__)
 SQLITE_POLL_MS = 500
 POLL_MS = 1000
 SAFETY_POLL_MS = 10_000
+# Reads follow each other at least this far apart: during a burst each read (and the
+# lists it refreshes) then covers many changes, and the window keeps its frames.
+MIN_GAP_MS = 250
 
 
 class LiveChanges(QObject):
@@ -50,10 +54,21 @@ class LiveChanges(QObject):
         self._generation = 0
         self._reading = False
         self._again = False
+        self._last_read = -MIN_GAP_MS
+        self._clock = QElapsedTimer()
+        self._clock.start()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.read_now)
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.timeout.connect(self.read_now)
         self._heard.connect(self.read_now)
         self._listening.connect(self._listener_state)
+
+    @property
+    def following(self) -> bool:
+        """The change log of the open database is being read."""
+        return self._feed is not None
 
     def start(self, url: DatabaseUrl) -> None:
         """Follow the database just opened (the worker holds it by now)."""
@@ -78,6 +93,7 @@ class LiveChanges(QObject):
         """Stop following (the database closes, or the window does)."""
         self._generation += 1
         self._timer.stop()
+        self._later.stop()
         self._feed = None
         self._reading = self._again = False
         listener, self._listener = self._listener, None
@@ -93,6 +109,12 @@ class LiveChanges(QObject):
         if self._reading:
             self._again = True
             return
+        wait = self._last_read + MIN_GAP_MS - self._clock.elapsed()
+        if wait > 0:
+            if not self._later.isActive():
+                self._later.start(int(wait))
+            return
+        self._last_read = self._clock.elapsed()
         self._reading = True
         generation = self._generation
 

@@ -350,6 +350,8 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             self._grow(total)
         elif len(self._rows) > total:
             self._drop_rows(total, len(self._rows) - total)
+        window = range(fresh.start, min(total, fresh.start + len(fresh.records)))
+        before = {row: self._rows[row] for row in window}
         self._cells = [None] * total
         for offset, record in enumerate(fresh.records):
             self._rows[fresh.start + offset] = record
@@ -357,14 +359,27 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         if fresh.selected is not None:
             _id, at, chosen = fresh.selected
             if at is not None and chosen is not None and at < total:
+                before.setdefault(at, self._rows[at])
                 self._rows[at] = chosen
                 self._cells[at] = self.cells(chosen)
         self._cursors.clear()
         self._ended = False
-        if total:
-            self.dataChanged.emit(self.index(0, 0), self.index(total - 1, len(self.headers) - 1))
+        # Rows outside the window keep their records and so look the same: no repaint.
+        self._repaint_changed(before)
         self._set_total(total)
         return shift
+
+    def _repaint_changed(self, before: dict[int, R | None]) -> None:
+        """dataChanged for the rows whose record differs from `before` (row -> record), in
+        runs: repainting rows that did not change is what a burst of outside changes
+        would cost the window most (each cell's data() is a call into Python)."""
+        last_column = len(self.headers) - 1
+        changed = sorted(row for row, old in before.items() if old != self._rows[row])
+        while changed:
+            first = last = changed.pop(0)
+            while changed and changed[0] == last + 1:
+                last = changed.pop(0)
+            self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
 
     def _drop_rows(self, first: int, count: int) -> None:
         self.beginRemoveRows(QModelIndex(), first, first + count - 1)

@@ -5,15 +5,19 @@ never touched: it shows its ChangedBar and the person chooses.
 A change set names records, not rows: each list that could hold one of them reads again
 the part of it on screen (PagedModel.read_window, on the worker), and each open record
 named is read again and compared by version. So a burst of any size costs each list one
-window and each open record one read; rows not loaded cost nothing until seen.
+window and each open record one read; rows not loaded cost nothing until seen. What the
+worker brings back is applied one list or record per turn of the event loop, so three
+lists answering at once never add up to one long stall.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, QTimer
 from PySide6.QtWidgets import QAbstractItemView
 
 from desktop.store.changes import ChangeSet
@@ -37,6 +41,11 @@ ANCHORS = 20  # records on screen whose new rows are looked for, top first
 class Follower:
     def __init__(self, editing: Editing) -> None:
         self.editing = editing
+        self._due: deque[Callable[[], None]] = deque()
+        self._pump = QTimer(editing)
+        self._pump.setSingleShot(True)
+        self._pump.setInterval(0)
+        self._pump.timeout.connect(self._apply_next)
         for kind, form in editing.forms.items():
             form.changed_bar.chosen.connect(lambda choice, kind=kind: self._chosen(kind, choice))
 
@@ -46,6 +55,17 @@ class Follower:
                 self._reread_list(kind)
         for kind in ORDER:
             self._reread_shown(kind, changes.ids(TABLE[kind]))
+
+    def _later(self, step: Callable[[], None]) -> None:
+        self._due.append(step)
+        if not self._pump.isActive():
+            self._pump.start()
+
+    def _apply_next(self) -> None:
+        if self._due:
+            self._due.popleft()()
+        if self._due:
+            self._pump.start()
 
     # -- lists -----------------------------------------------------------------------------
     def _reread_list(self, kind: Kind) -> None:
@@ -66,7 +86,7 @@ class Follower:
         fallback = max(first, 0)
         editing.worker.submit(
             lambda repo: model.read_window(repo, query, anchors, selected, fallback),
-            lambda fresh: self._show_window(kind, fresh),
+            lambda fresh: self._later(lambda: self._show_window(kind, fresh)),
             self._not_followed,
             owner=editing,
         )
@@ -111,7 +131,7 @@ class Follower:
         record_id = shown.id
         self.editing.worker.submit(
             lambda repo: handler.fetch(repo, record_id),
-            lambda stored: self._stored_now(kind, record_id, stored),
+            lambda stored: self._later(lambda: self._stored_now(kind, record_id, stored)),
             self._not_followed,
             owner=self.editing,
         )
