@@ -65,9 +65,13 @@ END;
 $$;
 
 -- Statement-level, over the transition table: a COPY or an UPDATE of 10,000 rows logs
--- them in one INSERT and sends one notification.
+-- them in one INSERT and sends one notification. A bulk load pauses it for its own
+-- transaction (set_config(..., true)) and logs one row per table instead.
 CREATE FUNCTION postdesk_log_changes() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('postdesk.change_log', true) = 'paused' THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'DELETE' THEN
         INSERT INTO change_log (table_name, row_id, op, xid)
         SELECT TG_TABLE_NAME, id, 'D', txid_current() FROM old_rows

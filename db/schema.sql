@@ -56,10 +56,12 @@ CREATE TABLE change_log (
 
 CREATE INDEX idx_change_log_stamp ON change_log (seq);
 
--- SQLite has one writer at a time, so the counter grows in commit order.
+-- SQLite has one writer at a time, so the counter grows in commit order. A bulk load sets
+-- `paused` inside its own transaction (nobody else sees it) and logs one row per table.
 CREATE TABLE change_counter (
-    id  INTEGER PRIMARY KEY CHECK (id = 1),
-    seq INTEGER NOT NULL
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    seq    INTEGER NOT NULL,
+    paused INTEGER NOT NULL DEFAULT 0
 );
 
 INSERT INTO change_counter (id, seq) VALUES (1, 0);
@@ -85,6 +87,7 @@ BEGIN
 END;
 
 CREATE TRIGGER users_logged_insert AFTER INSERT ON users
+WHEN (SELECT paused FROM change_counter WHERE id = 1) = 0
 BEGIN
     UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
     INSERT INTO change_log (table_name, row_id, op, seq)
@@ -93,7 +96,7 @@ BEGIN
 END;
 
 CREATE TRIGGER users_logged_update AFTER UPDATE ON users
-WHEN new.version <> old.version
+WHEN new.version <> old.version AND (SELECT paused FROM change_counter WHERE id = 1) = 0
 BEGIN
     UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
     INSERT INTO change_log (table_name, row_id, op, seq)
@@ -102,6 +105,7 @@ BEGIN
 END;
 
 CREATE TRIGGER users_logged_delete AFTER DELETE ON users
+WHEN (SELECT paused FROM change_counter WHERE id = 1) = 0
 BEGIN
     UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
     INSERT INTO change_log (table_name, row_id, op, seq)
@@ -110,6 +114,7 @@ BEGIN
 END;
 
 CREATE TRIGGER posts_logged_insert AFTER INSERT ON posts
+WHEN (SELECT paused FROM change_counter WHERE id = 1) = 0
 BEGIN
     UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
     INSERT INTO change_log (table_name, row_id, op, seq)
@@ -118,7 +123,7 @@ BEGIN
 END;
 
 CREATE TRIGGER posts_logged_update AFTER UPDATE ON posts
-WHEN new.version <> old.version
+WHEN new.version <> old.version AND (SELECT paused FROM change_counter WHERE id = 1) = 0
 BEGIN
     UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
     INSERT INTO change_log (table_name, row_id, op, seq)
@@ -127,6 +132,7 @@ BEGIN
 END;
 
 CREATE TRIGGER posts_logged_delete AFTER DELETE ON posts
+WHEN (SELECT paused FROM change_counter WHERE id = 1) = 0
 BEGIN
     UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
     INSERT INTO change_log (table_name, row_id, op, seq)
@@ -135,6 +141,7 @@ BEGIN
 END;
 
 CREATE TRIGGER comments_logged_insert AFTER INSERT ON comments
+WHEN (SELECT paused FROM change_counter WHERE id = 1) = 0
 BEGIN
     UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
     INSERT INTO change_log (table_name, row_id, op, seq)
@@ -143,7 +150,7 @@ BEGIN
 END;
 
 CREATE TRIGGER comments_logged_update AFTER UPDATE ON comments
-WHEN new.version <> old.version
+WHEN new.version <> old.version AND (SELECT paused FROM change_counter WHERE id = 1) = 0
 BEGIN
     UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
     INSERT INTO change_log (table_name, row_id, op, seq)
@@ -152,6 +159,7 @@ BEGIN
 END;
 
 CREATE TRIGGER comments_logged_delete AFTER DELETE ON comments
+WHEN (SELECT paused FROM change_counter WHERE id = 1) = 0
 BEGIN
     UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
     INSERT INTO change_log (table_name, row_id, op, seq)

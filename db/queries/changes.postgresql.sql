@@ -19,3 +19,17 @@ FROM (SELECT txid_current_snapshot() AS now) AS s
 LEFT JOIN change_log l
   ON l.xid >= txid_snapshot_xmin(CAST(:after AS txid_snapshot))
  AND NOT txid_visible_in_snapshot(l.xid, CAST(:after AS txid_snapshot));
+
+-- A bulk load logs no row per record: for its own transaction only (set_config's `true`,
+-- so a transaction pooler is no trouble) the log triggers are paused, and each table
+-- loaded is logged once as row 0, which tells an open window to read its lists again.
+-- name: pause_change_log()!
+SELECT set_config('postdesk.change_log', 'paused', true);
+
+-- name: resume_change_log()!
+SELECT set_config('postdesk.change_log', '', true);
+
+-- name: log_whole_table(table_name)!
+INSERT INTO change_log (table_name, row_id, op, xid)
+VALUES (:table_name, 0, 'B', txid_current())
+ON CONFLICT (table_name, row_id) DO UPDATE SET op = excluded.op, xid = excluded.xid;

@@ -17,3 +17,17 @@ FROM change_counter k
 LEFT JOIN change_log l ON l.seq > CAST(:after AS INTEGER)
 WHERE k.id = 1
 ORDER BY l.seq;
+
+-- A bulk load logs no row per record: inside its transaction (which holds the write lock,
+-- so nobody sees the flag) the triggers are paused, and each table loaded is logged once
+-- as row 0, which tells an open window to read its lists again.
+-- name: pause_change_log()!
+UPDATE change_counter SET paused = 1 WHERE id = 1;
+
+-- name: resume_change_log()!
+UPDATE change_counter SET paused = 0, seq = seq + 1 WHERE id = 1;
+
+-- name: log_whole_table(table_name)!
+INSERT INTO change_log (table_name, row_id, op, seq)
+VALUES (:table_name, 0, 'B', (SELECT seq FROM change_counter WHERE id = 1))
+ON CONFLICT (table_name, row_id) DO UPDATE SET op = excluded.op, seq = excluded.seq;

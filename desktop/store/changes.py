@@ -4,7 +4,8 @@ Every INSERT, UPDATE and DELETE on users, posts and comments, whoever makes it (
 Postdesk, psql, the sqlite3 shell), upserts one row of `change_log` for the record it
 touched: (table_name, row_id, op) and a stamp. One row per record, never one per change, so
 a burst of 10,000 changes to a few records is a few rows, and the log can never hold more
-rows than records were ever made (deleted ones stay as a row each, a few dozen bytes).
+rows than records were ever made (deleted ones stay as a row each, a few dozen bytes). A
+bulk load (seeding) logs each table once instead, as row 0: see logged_as_whole_tables.
 
 The stamp is what makes "since" exact:
 
@@ -27,7 +28,8 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +69,20 @@ class ChangeSet:
     @staticmethod
     def of(rows: dict[str, set[int]]) -> ChangeSet:
         return ChangeSet(**{table: frozenset(rows.get(table, ())) for table in TABLES})
+
+
+@contextmanager
+def logged_as_whole_tables(backend: Backend, tables: Sequence[str]) -> Iterator[None]:
+    """Inside a transaction, around a bulk load: the triggers log nothing per row (a log
+    row per loaded record tripled a large load's time); each table is logged once as row
+    0 at the end, which makes open windows read their lists again. Nobody else sees the
+    pause: it lasts for this transaction only."""
+    queries, conn = backend.queries, backend.conn
+    queries.pause_change_log(conn)
+    yield
+    queries.resume_change_log(conn)
+    for table in tables:
+        queries.log_whole_table(conn, table_name=table)
 
 
 class ChangeFeed:

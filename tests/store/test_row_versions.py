@@ -186,3 +186,23 @@ def test_the_feed_works_through_a_pooler_too(repo, post, empty_url, pgbouncer):
         Repository(pooled).update_post(post.id, "Pooled", "Text")
         repo.update_post(post.id, "Direct", "Text")
         assert feed.poll() == ChangeSet(posts=frozenset({post.id}))
+
+
+def test_a_bulk_load_is_logged_once_per_table_and_later_changes_as_ever(
+    repo, outside, post, backend, empty_url
+):
+    from desktop.store.connection import open_database
+    from desktop.store.seeding import GeneratePlan, generate
+
+    with open_database(empty_url, migrate=False, create=False) as watcher:
+        feed = ChangeFeed(watcher)  # another connection, as another window's
+        logged_before = backend.execute("SELECT count(*) FROM change_log")[0][0]
+        generate(backend, GeneratePlan(50, 2, 2))
+        assert feed.poll() == ChangeSet(
+            users=frozenset({0}), posts=frozenset({0}), comments=frozenset({0})
+        )
+        assert backend.execute("SELECT count(*) FROM change_log")[0][0] == logged_before + 3
+        outside("UPDATE posts SET title = 'After' WHERE id = ?", post.id)
+        repo.create_user("Grace Hopper", "grace@example.com")
+        changes = feed.poll()
+    assert changes.posts == frozenset({post.id}) and len(changes.users) == 1
