@@ -21,10 +21,11 @@ def test_migrate_applies_then_reports_nothing_pending(empty_url):
     assert first.returncode == 0, first.stderr
     assert "applied  001  create_users_posts_comments" in first.stdout
     assert "applied  002" in first.stdout
+    assert "applied  003" in first.stdout
     second = postdesk("migrate", "--database", empty_url)
     assert second.returncode == 0, second.stderr
     assert "Nothing to migrate" in second.stdout
-    assert "schema version 002" in second.stdout
+    assert "schema version 003" in second.stdout
 
 
 def test_migrate_status_changes_nothing(empty_url):
@@ -39,7 +40,7 @@ def test_migrate_status_on_fresh_database_lists_pending(empty_url):
     status = postdesk("migrate", "--status", "--database", empty_url)
     if status.returncode == 0:
         assert "pending  001" in status.stdout
-        assert "2 pending" in status.stdout
+        assert "3 pending" in status.stdout
         with open_database(empty_url, migrate=False) as backend:
             assert "schema_migrations" not in backend.table_names()
     else:  # a SQLite file that does not exist yet is not created by --status

@@ -35,6 +35,7 @@ from desktop.ui.editing import Editing, Kind
 from desktop.ui.forms.comment_form import CommentForm
 from desktop.ui.forms.post_form import PostForm
 from desktop.ui.forms.user_form import UserForm
+from desktop.ui.live import LiveChanges
 from desktop.ui.models import CommentsModel, PostsModel, UsersModel
 from desktop.ui.settings import Settings
 from desktop.ui.switching import DatabaseSwitcher, Opened
@@ -63,6 +64,10 @@ class MainWindow(QMainWindow):
         self.users = UsersModel(worker)
         self.posts = PostsModel(worker)
         self.comments = CommentsModel(worker)
+        for model in (self.users, self.posts, self.comments):
+            # Gone with the window: a page (or a live change) answered after it closed
+            # then finds no model to fill instead of a deleted table to repaint.
+            model.setParent(self)
         self.panes = {
             Kind.USER: ListPane("Users", self.users, filter_placeholder="Filter by name or email"),
             Kind.POST: ListPane("Posts", self.posts, filter_placeholder="Filter by title"),
@@ -72,6 +77,8 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self.editing = Editing(self, worker, self.panes, self.forms)
         self.switcher = DatabaseSwitcher(self, worker)
+        self.live = LiveChanges(worker, self)  # other people's changes, shown as they come
+        self.live.changed.connect(self.editing.follow)
         self._build_actions()
         self._build_status_bar()
 
@@ -387,6 +394,7 @@ class MainWindow(QMainWindow):
         self.settings.remember_database(opened.url)
         self._show_read_only(opened.read_only_reason)
         self.editing.reset()
+        self.live.start(opened.url)
         # The keyboard stays in the pane it was in, not in whatever Qt picks as the
         # cleared forms give up the focus.
         self.panes[self._focus_kind].table.setFocus()
@@ -442,6 +450,7 @@ class MainWindow(QMainWindow):
         if self._may_close or not self.editing.any_dirty():
             self._save_layout()
             self.switcher.cancel()
+            self.live.stop()
             event.accept()
             return
         event.ignore()

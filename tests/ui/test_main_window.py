@@ -447,7 +447,7 @@ def test_switch_from_file_to_server_and_back(
     assert cells(desk.table(Kind.USER)) == ["Edsger Dijkstra"]
     where = f"{parts['user']}@{parts['host']}:{parts['port']}/{parts['dbname']}"
     label = window.database_label.text()
-    assert where in label and "schema 002" in label and label.startswith("PostgreSQL")
+    assert where in label and "schema 003" in label and label.startswith("PostgreSQL")
     qtbot.waitUntil(lambda: window.findChild(QDialog, "connectDialog") is None)
     select_user(qtbot, desk, "Edsger Dijkstra")
     assert cells(desk.table(Kind.POST)) == ["Go To"]
@@ -458,7 +458,7 @@ def test_switch_from_file_to_server_and_back(
     wait_idle(qtbot, desk.worker)
     assert window.url == DatabaseUrl("sqlite", file_url)
     assert cells(desk.table(Kind.USER)) == USER_NAMES
-    assert window.database_label.text() == f"SQLite: {file_url} · schema 002"
+    assert window.database_label.text() == f"SQLite: {file_url} · schema 003"
     assert desk.form(Kind.USER).record is None and cells(desk.table(Kind.POST)) == []
 
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktop.store.errors import ValidationError
 from desktop.ui.focus_frame import show_focus_frame
+from desktop.ui.forms.changed_bar import ChangedBar
 
 Editor = QLineEdit | QPlainTextEdit
 ERROR_STYLE = "color: palette(highlighted-text); background: #b3261e; padding: 2px 4px;"
@@ -50,6 +51,9 @@ class RecordForm(QWidget):
         self._was_dirty = False
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(0, 0, 0, 0)
+        # Someone else changed or deleted the record while it holds unsaved edits.
+        self.changed_bar = ChangedBar(self.kind)
+        self.layout_.addWidget(self.changed_bar)
         self.fields = QFormLayout()
         self.fields.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.layout_.addLayout(self.fields)
@@ -122,6 +126,7 @@ class RecordForm(QWidget):
 
     def load(self, record: Any, values: dict[str, str]) -> None:
         """Show a stored record (or None: nothing to edit)."""
+        self.changed_bar.dismiss()
         self.record = record
         self.is_new = False
         if self._keep_text and record is not None:
@@ -145,6 +150,7 @@ class RecordForm(QWidget):
         return self._saving
 
     def start_new(self, values: dict[str, str], *, focus: bool = True) -> None:
+        self.changed_bar.dismiss()
         self.record = None
         self.is_new = True
         self._fill(values)
@@ -163,6 +169,7 @@ class RecordForm(QWidget):
 
     def rebase(self, record: Any) -> None:
         """Edit on top of `record` (as stored now), keeping the text in the fields."""
+        self.changed_bar.dismiss()
         self.record = record
         self.is_new = False
         self._loaded = self.values_of(record)
@@ -170,6 +177,7 @@ class RecordForm(QWidget):
 
     def detach(self) -> None:
         """The record is gone: what the fields hold becomes a new record."""
+        self.changed_bar.dismiss()
         self.record = None
         self.is_new = True
         self._loaded = {key: "" for key in self._editors}
