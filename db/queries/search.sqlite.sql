@@ -6,12 +6,20 @@
 -- keyset-paged on the id.
 
 -- name: search_posts(posts_match, comments_match, after_id, limit)
-WITH hits AS (
+WITH post_hits AS (
+    -- FTS5 hands rowids out in order: the first :limit come without reading the rest.
     SELECT s.rowid AS post_id, NULL AS comment_id FROM posts_search s
     WHERE posts_search MATCH :posts_match AND s.rowid < :after_id
-    UNION ALL
-    SELECT c.post_id, c.id FROM comments_search s JOIN comments c ON c.id = s.rowid
+    ORDER BY s.rowid DESC LIMIT :limit
+), comment_hits AS (
+    SELECT c.post_id, min(c.id) AS comment_id
+    FROM comments_search s JOIN comments c ON c.id = s.rowid
     WHERE comments_search MATCH :comments_match AND c.post_id < :after_id
+    GROUP BY c.post_id ORDER BY c.post_id DESC LIMIT :limit
+), hits AS (
+    SELECT post_id, comment_id FROM post_hits
+    UNION ALL
+    SELECT post_id, comment_id FROM comment_hits
 ), found AS (
     SELECT post_id,
            CASE WHEN count(comment_id) < count(*) THEN NULL ELSE min(comment_id) END AS comment_id

@@ -107,6 +107,18 @@ def _expected(
     return sorted(found, reverse=True)
 
 
+def _paged(repo: Repository, text: str, size: int) -> list[tuple[int, int | None]]:
+    """Every result, a keyset page of `size` at a time."""
+    found: list[tuple[int, int | None]] = []
+    after = None
+    while True:
+        page = repo.search_posts(text, limit=size, after=after)
+        found += [(hit.post_id, hit.comment_id) for hit in page.items]
+        if page.after is None:
+            return found
+        after = page.after
+
+
 SLOW = settings(
     max_examples=60,
     deadline=None,
@@ -136,6 +148,7 @@ def test_both_backends_find_what_the_reference_finds(
         got = [(hit.post_id, hit.comment_id) for hit in page.items]
         assert got == want, query_text
         assert repo.count_search(query_text) == len(want)
+        assert _paged(repo, query_text, 2) == want, query_text
 
 
 @SLOW
