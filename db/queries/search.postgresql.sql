@@ -6,13 +6,13 @@
 -- name: search_posts(posts_match, comments_match, after_id, limit)
 WITH hits AS (
     SELECT p.id AS post_id, NULL::integer AS comment_id FROM posts p
-    WHERE (setweight(to_tsvector('simple', regexp_replace(title, '[^[:alnum:]]+', ' ', 'g')), 'A')
-           || setweight(to_tsvector('simple', regexp_replace(content, '[^[:alnum:]]+', ' ', 'g')), 'B'))
+    WHERE (setweight(to_tsvector('simple', regexp_replace(left(title, 100000), '[^[:alnum:]]+', ' ', 'g')), 'A')
+           || setweight(to_tsvector('simple', regexp_replace(left(content, 100000), '[^[:alnum:]]+', ' ', 'g')), 'B'))
           @@ CAST(:posts_match AS tsquery)
       AND p.id < :after_id
     UNION ALL
     SELECT c.post_id, c.id FROM comments c
-    WHERE to_tsvector('simple', regexp_replace(body, '[^[:alnum:]]+', ' ', 'g'))
+    WHERE to_tsvector('simple', regexp_replace(left(body, 100000), '[^[:alnum:]]+', ' ', 'g'))
           @@ CAST(:comments_match AS tsquery)
       AND c.post_id < :after_id
 ), found AS (
@@ -31,11 +31,11 @@ ORDER BY p.id DESC;
 -- name: count_search(posts_match, comments_match)$
 SELECT count(*) FROM (
     SELECT p.id AS post_id FROM posts p
-    WHERE (setweight(to_tsvector('simple', regexp_replace(title, '[^[:alnum:]]+', ' ', 'g')), 'A')
-           || setweight(to_tsvector('simple', regexp_replace(content, '[^[:alnum:]]+', ' ', 'g')), 'B'))
+    WHERE (setweight(to_tsvector('simple', regexp_replace(left(title, 100000), '[^[:alnum:]]+', ' ', 'g')), 'A')
+           || setweight(to_tsvector('simple', regexp_replace(left(content, 100000), '[^[:alnum:]]+', ' ', 'g')), 'B'))
           @@ CAST(:posts_match AS tsquery)
     UNION
     SELECT c.post_id FROM comments c
-    WHERE to_tsvector('simple', regexp_replace(body, '[^[:alnum:]]+', ' ', 'g'))
+    WHERE to_tsvector('simple', regexp_replace(left(body, 100000), '[^[:alnum:]]+', ' ', 'g'))
           @@ CAST(:comments_match AS tsquery)
 ) AS found;

@@ -18,6 +18,9 @@ db/migrations/006_full_text_search.*.sql) and the plain-Python reference below:
   either a separator or a plain word: a search is built from words, so it never fails.
 - At most MAX_TERMS different terms count (the rest are ignored); a word longer than
   MAX_WORD_BYTES cannot match (PostgreSQL does not index such words).
+- Only the first INDEXED_CHARS characters of each title, content and comment are indexed:
+  PostgreSQL refuses a tsvector over 1 MB, which a long text of many different words would
+  pass (and its save fail with it).
 
 Where the backends' own rules stretch beyond this one (letters outside the Unicode version
 SQLite's tokenizer knows, digits other than 0-9, letters whose lower case is longer than
@@ -35,6 +38,7 @@ from datetime import datetime
 
 MAX_TERMS = 16
 MAX_WORD_BYTES = 2047  # PostgreSQL's longest indexed word (bytes of UTF-8)
+INDEXED_CHARS = 100_000  # as db/migrations/006_full_text_search.*.sql index
 SNIPPET_CHARS = 160
 
 
@@ -162,7 +166,7 @@ def matches(query: SearchQuery, fields: Sequence[str]) -> bool:
     """Whether one document (a post's title and content, or a comment's body) matches."""
     if query.empty or query.impossible:
         return False
-    split = [words(field) for field in fields]
+    split = [words(field[:INDEXED_CHARS]) for field in fields]
     return all(any(_term_in(term, field) for field in split) for term in query.terms)
 
 

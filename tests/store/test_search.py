@@ -318,3 +318,21 @@ def test_the_reference_splits_words_as_the_rule_says() -> None:
         search.Term(("d",)),
     )
     assert len(search.parse(" ".join(f"w{n}" for n in range(100))).terms) == search.MAX_TERMS
+
+
+def test_a_long_text_of_many_different_words_is_saved_and_its_start_found(
+    repo: Repository,
+) -> None:
+    """A tsvector holds at most 1 MB: 1 MB of different words would fail the save on
+    PostgreSQL if the whole text were indexed. The first INDEXED_CHARS characters are."""
+    words = [f"w{n:06x}" for n in range(150_000)]  # 8 characters each with its space
+    content = " ".join(words)
+    assert len(content) > 1_000_000
+    user = repo.create_user("Long", "long@example.org")
+    post = repo.create_post(user.id, "A long paste", content)
+    assert [hit.post_id for hit in repo.search_posts(words[0]).items] == [post.id]
+    last_indexed = content[: search.INDEXED_CHARS].split()[-2]
+    assert [hit.post_id for hit in repo.search_posts(last_indexed).items] == [post.id]
+    assert repo.search_posts(words[-1]).items == []
+    repo.update_post(post.id, "A long paste", content[::-1], user_id=user.id, expected=post)
+    assert repo.search_posts(words[0]).items == []
