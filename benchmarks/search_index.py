@@ -33,6 +33,7 @@ from desktop.store.seeding import GeneratePlan, generate  # noqa: E402
 
 SEARCH_VERSION = "006"
 RARE = "zanzibarine"
+PG_DATABASES = ("postdesk_search_before", "postdesk_search_after")
 SEARCHES = {"common word": "the", "rare word": RARE, "two words": "release notes"}
 NAIVE_SQL = (
     "SELECT count(*) FROM (SELECT p.id FROM posts p WHERE p.title LIKE {m} OR p.content LIKE {m}"
@@ -135,12 +136,15 @@ def main() -> int:
         "--quick", action="store_true", help="1,000 users, 10,000 posts, 50,000 comments"
     )
     parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--posts-per-user", type=int, default=10)
     parser.add_argument("--comments-per-post", type=int, default=5)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--postgres", default=os.environ.get("POSTDESK_BENCH_POSTGRES", ""))
     args = parser.parse_args()
     users = 1000 if args.quick else args.users
+    if args.no_postgres:
+        args.postgres = ""
     plan = GeneratePlan(users, args.posts_per_user, args.comments_per_post)
     print(
         f"Full-text search on {plan.users:,} users, {plan.total_posts:,} posts, "
@@ -153,10 +157,15 @@ def main() -> int:
         load_with_index(str(scratch / "after.sqlite3"), plan)
         if args.postgres:
             print("PostgreSQL")
-            for name in ("postdesk_search_before", "postdesk_search_after"):
-                recreate(args.postgres, name)
-            measure(database_url(args.postgres, "postdesk_search_before"), plan, scratch, args.runs)
-            load_with_index(database_url(args.postgres, "postdesk_search_after"), plan)
+            try:
+                for name in PG_DATABASES:
+                    recreate(args.postgres, name)
+                before, after = (database_url(args.postgres, name) for name in PG_DATABASES)
+                measure(before, plan, scratch, args.runs)
+                load_with_index(after, plan)
+            finally:
+                for name in PG_DATABASES:
+                    drop(args.postgres, name)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
@@ -167,11 +176,18 @@ def database_url(admin: str, name: str) -> str:
 
 
 def recreate(admin: str, name: str) -> None:
+    drop(admin, name)
+    import psycopg
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop(admin: str, name: str) -> None:
     import psycopg
 
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 if __name__ == "__main__":
