@@ -5,7 +5,8 @@ CREATE TABLE users (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     name       TEXT NOT NULL,
     email      TEXT NOT NULL UNIQUE,
-    created_at TIMESTAMP DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    created_at TIMESTAMP DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    version    INTEGER NOT NULL DEFAULT 1
 );
 
 CREATE TABLE posts (
@@ -13,13 +14,15 @@ CREATE TABLE posts (
     user_id    INTEGER NOT NULL REFERENCES users (id),
     title      TEXT NOT NULL,
     content    TEXT NOT NULL,
-    created_at TIMESTAMP DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    created_at TIMESTAMP DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    version    INTEGER NOT NULL DEFAULT 1
 );
 
 CREATE TABLE comments (
     id      INTEGER PRIMARY KEY AUTOINCREMENT,
     post_id INTEGER NOT NULL REFERENCES posts (id),
-    body    TEXT NOT NULL
+    body    TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1
 );
 
 CREATE INDEX idx_users_email ON users (email);
@@ -37,6 +40,132 @@ CREATE INDEX idx_posts_user_created ON posts (user_id, created_at DESC, id DESC)
 
 -- A post's comments in id order; also what deleting a post looks up.
 CREATE INDEX idx_comments_post ON comments (post_id, id);
+
+-- Row versions and the change log (migration 003).
+
+-- One row per record ever changed (upserted), stamped with the change counter's value at
+-- its latest change: a burst of changes to one record is one row, and the log never holds
+-- more rows than records ever made.
+CREATE TABLE change_log (
+    table_name TEXT NOT NULL,
+    row_id     INTEGER NOT NULL,
+    op         TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    PRIMARY KEY (table_name, row_id)
+);
+
+CREATE INDEX idx_change_log_stamp ON change_log (seq);
+
+-- SQLite has one writer at a time, so the counter grows in commit order. A bulk load sets
+-- `paused` inside its own transaction (nobody else sees it) and logs one row per table.
+CREATE TABLE change_counter (
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    seq    INTEGER NOT NULL,
+    paused INTEGER NOT NULL DEFAULT 0
+);
+
+INSERT INTO change_counter (id, seq) VALUES (1, 0);
+
+-- The version goes up by one on every UPDATE, whoever makes it. The inner UPDATE sets a
+-- new version, so the WHEN clause stops it from firing again even with recursive triggers.
+CREATE TRIGGER users_version AFTER UPDATE ON users
+WHEN new.version = old.version
+BEGIN
+    UPDATE users SET version = old.version + 1 WHERE id = new.id;
+END;
+
+CREATE TRIGGER posts_version AFTER UPDATE ON posts
+WHEN new.version = old.version
+BEGIN
+    UPDATE posts SET version = old.version + 1 WHERE id = new.id;
+END;
+
+CREATE TRIGGER comments_version AFTER UPDATE ON comments
+WHEN new.version = old.version
+BEGIN
+    UPDATE comments SET version = old.version + 1 WHERE id = new.id;
+END;
+
+CREATE TRIGGER users_logged_insert AFTER INSERT ON users
+WHEN (SELECT paused FROM change_counter WHERE id = 1) = 0
+BEGIN
+    UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+    INSERT INTO change_log (table_name, row_id, op, seq)
+    VALUES ('users', new.id, 'I', (SELECT seq FROM change_counter WHERE id = 1))
+    ON CONFLICT (table_name, row_id) DO UPDATE SET op = excluded.op, seq = excluded.seq;
+END;
+
+CREATE TRIGGER users_logged_update AFTER UPDATE ON users
+WHEN new.version <> old.version AND (SELECT paused FROM change_counter WHERE id = 1) = 0
+BEGIN
+    UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+    INSERT INTO change_log (table_name, row_id, op, seq)
+    VALUES ('users', new.id, 'U', (SELECT seq FROM change_counter WHERE id = 1))
+    ON CONFLICT (table_name, row_id) DO UPDATE SET op = excluded.op, seq = excluded.seq;
+END;
+
+CREATE TRIGGER users_logged_delete AFTER DELETE ON users
+WHEN (SELECT paused FROM change_counter WHERE id = 1) = 0
+BEGIN
+    UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+    INSERT INTO change_log (table_name, row_id, op, seq)
+    VALUES ('users', old.id, 'D', (SELECT seq FROM change_counter WHERE id = 1))
+    ON CONFLICT (table_name, row_id) DO UPDATE SET op = excluded.op, seq = excluded.seq;
+END;
+
+CREATE TRIGGER posts_logged_insert AFTER INSERT ON posts
+WHEN (SELECT paused FROM change_counter WHERE id = 1) = 0
+BEGIN
+    UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+    INSERT INTO change_log (table_name, row_id, op, seq)
+    VALUES ('posts', new.id, 'I', (SELECT seq FROM change_counter WHERE id = 1))
+    ON CONFLICT (table_name, row_id) DO UPDATE SET op = excluded.op, seq = excluded.seq;
+END;
+
+CREATE TRIGGER posts_logged_update AFTER UPDATE ON posts
+WHEN new.version <> old.version AND (SELECT paused FROM change_counter WHERE id = 1) = 0
+BEGIN
+    UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+    INSERT INTO change_log (table_name, row_id, op, seq)
+    VALUES ('posts', new.id, 'U', (SELECT seq FROM change_counter WHERE id = 1))
+    ON CONFLICT (table_name, row_id) DO UPDATE SET op = excluded.op, seq = excluded.seq;
+END;
+
+CREATE TRIGGER posts_logged_delete AFTER DELETE ON posts
+WHEN (SELECT paused FROM change_counter WHERE id = 1) = 0
+BEGIN
+    UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+    INSERT INTO change_log (table_name, row_id, op, seq)
+    VALUES ('posts', old.id, 'D', (SELECT seq FROM change_counter WHERE id = 1))
+    ON CONFLICT (table_name, row_id) DO UPDATE SET op = excluded.op, seq = excluded.seq;
+END;
+
+CREATE TRIGGER comments_logged_insert AFTER INSERT ON comments
+WHEN (SELECT paused FROM change_counter WHERE id = 1) = 0
+BEGIN
+    UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+    INSERT INTO change_log (table_name, row_id, op, seq)
+    VALUES ('comments', new.id, 'I', (SELECT seq FROM change_counter WHERE id = 1))
+    ON CONFLICT (table_name, row_id) DO UPDATE SET op = excluded.op, seq = excluded.seq;
+END;
+
+CREATE TRIGGER comments_logged_update AFTER UPDATE ON comments
+WHEN new.version <> old.version AND (SELECT paused FROM change_counter WHERE id = 1) = 0
+BEGIN
+    UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+    INSERT INTO change_log (table_name, row_id, op, seq)
+    VALUES ('comments', new.id, 'U', (SELECT seq FROM change_counter WHERE id = 1))
+    ON CONFLICT (table_name, row_id) DO UPDATE SET op = excluded.op, seq = excluded.seq;
+END;
+
+CREATE TRIGGER comments_logged_delete AFTER DELETE ON comments
+WHEN (SELECT paused FROM change_counter WHERE id = 1) = 0
+BEGIN
+    UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+    INSERT INTO change_log (table_name, row_id, op, seq)
+    VALUES ('comments', old.id, 'D', (SELECT seq FROM change_counter WHERE id = 1))
+    ON CONFLICT (table_name, row_id) DO UPDATE SET op = excluded.op, seq = excluded.seq;
+END;
 
 -- Full-text search over posts (title, content) and comments (body): see desktop/store/search.py
 -- for what a word is. Contentless FTS5 tables hold only the index (the text stays in posts

@@ -14,6 +14,7 @@ from desktop.store.connection import connect, open_database
 from desktop.store.exporting import ListSpec, export_list, user_id_by_email
 from desktop.store.importing import ImportPlan, preview_import, run_import
 from desktop.store.migrations import LockWait, MigrationRunner, lock_wait_message
+from desktop.store.privileges import read_only_reason
 from desktop.store.repository import Repository
 from desktop.store.seeding import GeneratePlan, generate, load_demo
 from desktop.store.urls import DatabaseUrl
@@ -31,12 +32,15 @@ def migrate_command(url: DatabaseUrl, *, status_only: bool, adopt: bool = False)
     if status_only:
         with open_database(url, create=False, migrate=False) as backend:
             status = MigrationRunner(backend).status()
+            reason = read_only_reason(backend)
         for row in status.applied:
             print(f"applied  {row.version}  {row.name}  ({row.applied_at}, {row.duration_ms} ms)")
         for migration in status.pending:
             print(f"pending  {migration.version}  {migration.name}")
         version = status.current_version or "none"
         print(f"{url.display()}: schema version {version}, {len(status.pending)} pending")
+        if reason is not None:
+            print(reason)
         return 0
 
     _ensure_folder(url)

@@ -68,6 +68,17 @@ def check_psycopg() -> Check:
     )
 
 
+def check_keychain() -> Check:
+    """Where remembered passwords go. No keychain is no failure (the person types the
+    password each time); a keychain library missing from the bundle is one."""
+    from desktop.store import secrets
+
+    try:
+        return Check("System keychain", secrets.describe())
+    except Exception as exc:  # an ImportError in a bundle, or the keychain's own fault
+        return Check("System keychain", f"not usable: {type(exc).__name__}: {exc}", ok=False)
+
+
 def check_data_files() -> Check:
     """db/ as the app reads it: beside the code in a checkout, under _internal/ in a bundle."""
     migrations = sorted(paths.migrations_dir().glob("*.sql"))
@@ -179,6 +190,7 @@ WITHOUT_WINDOW: tuple[Callable[[], Check], ...] = (
     check_python,
     check_sqlite,
     check_psycopg,
+    check_keychain,
     check_data_files,
     check_icon,
     check_local_database,

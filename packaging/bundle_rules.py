@@ -38,6 +38,11 @@ EXCLUDED_MODULES = (
     "psycopg2",
     "pymysql",
     "IPython",
+    # keyring's SecretService backend and what it needs (cryptography is 11.6 MB with its
+    # OpenSSL): on Linux the app keeps passwords through desktop/store/secret_service.py,
+    # over jeepney; keyring's own backend finds SecretStorage missing and stands aside.
+    "secretstorage",
+    "cryptography",
 )
 # Not excluded though it looks unused: `ssl` (with the system's libcrypto and libssl, 5 MB).
 # psycopg_binary's pq module imports it; without it psycopg fails with "no pq wrapper

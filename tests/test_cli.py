@@ -22,6 +22,7 @@ def test_migrate_applies_then_reports_nothing_pending(empty_url):
     assert first.returncode == 0, first.stderr
     assert "applied  001  create_users_posts_comments" in first.stdout
     assert "applied  002" in first.stdout
+    assert "applied  003" in first.stdout
     second = postdesk("migrate", "--database", empty_url)
     assert second.returncode == 0, second.stderr
     assert "Nothing to migrate" in second.stdout

@@ -3,7 +3,7 @@
 
 -- name: list_posts(user_id, pattern, after_created, after_id, limit)
 SELECT p.id, p.user_id, p.title, p.content, p.created_at,
-       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count
+       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count, p.version
 FROM posts p
 WHERE p.user_id = :user_id
   AND lower(p.title) LIKE lower(:pattern) ESCAPE '\'
@@ -17,7 +17,7 @@ WHERE p.user_id = :user_id AND lower(p.title) LIKE lower(:pattern) ESCAPE '\';
 
 -- name: get_post(id)^
 SELECT p.id, p.user_id, p.title, p.content, p.created_at,
-       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count
+       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count, p.version
 FROM posts p
 WHERE p.id = :id;
 
@@ -37,9 +37,10 @@ DELETE FROM comments WHERE post_id = :post_id;
 -- name: delete_post(id)!
 DELETE FROM posts WHERE id = :id;
 
--- name: update_post_if_unchanged(id, user_id, title, content, old_user_id, old_title, old_content)!
+-- Only over the version the person edited (see update_user_if_unchanged).
+-- name: update_post_if_unchanged(id, user_id, title, content, old_version)!
 UPDATE posts SET user_id = :user_id, title = :title, content = :content
-WHERE id = :id AND user_id = :old_user_id AND title = :old_title AND content = :old_content;
+WHERE id = :id AND version = :old_version;
 
 -- name: find_post(user_id, title, content)$
 SELECT id FROM posts
@@ -50,7 +51,7 @@ ORDER BY id DESC LIMIT 1;
 -- (highest id) first.
 -- name: list_undated_posts(user_id, pattern, after_id, limit)
 SELECT p.id, p.user_id, p.title, p.content, p.created_at,
-       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count
+       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count, p.version
 FROM posts p
 WHERE p.user_id = :user_id
   AND p.created_at IS NULL
@@ -62,7 +63,7 @@ LIMIT :limit;
 -- Dated posts from a position, newest first (see users_at).
 -- name: posts_at(user_id, pattern, offset, limit)
 SELECT p.id, p.user_id, p.title, p.content, p.created_at,
-       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count
+       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count, p.version
 FROM posts p
 WHERE p.user_id = :user_id
   AND p.created_at IS NOT NULL
@@ -77,7 +78,7 @@ WHERE p.user_id = :user_id AND p.created_at IS NOT NULL
 
 -- name: undated_posts_at(user_id, pattern, offset, limit)
 SELECT p.id, p.user_id, p.title, p.content, p.created_at,
-       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count
+       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count, p.version
 FROM posts p
 WHERE p.user_id = :user_id
   AND p.created_at IS NULL
@@ -91,7 +92,7 @@ SELECT count(*) FROM posts WHERE user_id = :user_id;
 
 -- name: all_posts_at(user_id, offset, limit)
 SELECT p.id, p.user_id, p.title, p.content, p.created_at,
-       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count
+       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count, p.version
 FROM posts p
 WHERE p.id IN (
     SELECT id FROM posts
@@ -104,9 +105,9 @@ ORDER BY p.created_at DESC, p.id DESC;
 -- A page of dated posts and, in the same round trip, the undated ones that follow them
 -- when the dated run out (part 0, then part 1); over a network one query beats two.
 -- name: list_posts_then_undated(user_id, pattern, after_created, after_id, limit)
-SELECT id, user_id, title, content, created_at, comment_count FROM (
+SELECT id, user_id, title, content, created_at, comment_count, version FROM (
     SELECT 0 AS part, p.id, p.user_id, p.title, p.content, p.created_at,
-           (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count
+           (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count, p.version
     FROM posts p
     WHERE p.user_id = :user_id
       AND lower(p.title) LIKE lower(:pattern) ESCAPE '\'
@@ -115,9 +116,9 @@ SELECT id, user_id, title, content, created_at, comment_count FROM (
     LIMIT :limit
 ) AS dated
 UNION ALL
-SELECT id, user_id, title, content, created_at, comment_count FROM (
+SELECT id, user_id, title, content, created_at, comment_count, version FROM (
     SELECT 1 AS part, p.id, p.user_id, p.title, p.content, p.created_at,
-           (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count
+           (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count, p.version
     FROM posts p
     WHERE p.user_id = :user_id
       AND p.created_at IS NULL

@@ -3,7 +3,7 @@
 
 -- name: list_users(pattern, after_name, after_id, limit)
 SELECT u.id, u.name, u.email, u.created_at,
-       (SELECT count(*) FROM posts p WHERE p.user_id = u.id) AS post_count
+       (SELECT count(*) FROM posts p WHERE p.user_id = u.id) AS post_count, u.version
 FROM users u
 WHERE (lower(u.name) LIKE lower(:pattern) ESCAPE '\' OR lower(u.email) LIKE lower(:pattern) ESCAPE '\')
   AND (u.name, u.id) > (:after_name, :after_id)
@@ -17,7 +17,7 @@ WHERE lower(u.name) LIKE lower(:pattern) ESCAPE '\' OR lower(u.email) LIKE lower
 
 -- name: get_user(id)^
 SELECT u.id, u.name, u.email, u.created_at,
-       (SELECT count(*) FROM posts p WHERE p.user_id = u.id) AS post_count
+       (SELECT count(*) FROM posts p WHERE p.user_id = u.id) AS post_count, u.version
 FROM users u
 WHERE u.id = :id;
 
@@ -49,15 +49,17 @@ DELETE FROM posts WHERE user_id = :user_id;
 -- name: delete_user(id)!
 DELETE FROM users WHERE id = :id;
 
--- name: update_user_if_unchanged(id, name, email, old_name, old_email)!
+-- Only over the version the person edited: a trigger bumps it on every UPDATE, whoever
+-- makes it, so a change put back or one to another column is seen too.
+-- name: update_user_if_unchanged(id, name, email, old_version)!
 UPDATE users SET name = :name, email = :email
-WHERE id = :id AND name = :old_name AND email = :old_email;
+WHERE id = :id AND version = :old_version;
 
 -- Users from a position in name order: for a jump into the middle of a long list (a
 -- scroll-bar drag, Ctrl+End). Scrolling on from there uses list_users' keyset.
 -- name: users_at(pattern, offset, limit)
 SELECT u.id, u.name, u.email, u.created_at,
-       (SELECT count(*) FROM posts p WHERE p.user_id = u.id) AS post_count
+       (SELECT count(*) FROM posts p WHERE p.user_id = u.id) AS post_count, u.version
 FROM users u
 WHERE lower(u.name) LIKE lower(:pattern) ESCAPE '\' OR lower(u.email) LIKE lower(:pattern) ESCAPE '\'
 ORDER BY u.name, u.id
@@ -69,7 +71,7 @@ SELECT count(*) FROM users;
 
 -- name: all_users_at(offset, limit)
 SELECT u.id, u.name, u.email, u.created_at,
-       (SELECT count(*) FROM posts p WHERE p.user_id = u.id) AS post_count
+       (SELECT count(*) FROM posts p WHERE p.user_id = u.id) AS post_count, u.version
 FROM users u
 WHERE u.id IN (SELECT id FROM users ORDER BY name, id LIMIT :limit OFFSET :offset)
 ORDER BY u.name, u.id;

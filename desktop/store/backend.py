@@ -48,6 +48,10 @@ class Backend(abc.ABC):
 
     dialect: Dialect
     paramstyle: ParamStyle
+    # Opened for reading only (a file this process may not write): nothing may be written,
+    # not even the settings prepare() makes. A role's privileges are another matter
+    # (desktop.store.privileges).
+    read_only = False
 
     def __init__(self, url: DatabaseUrl, conn: Any) -> None:
         self.url = url

@@ -50,6 +50,24 @@ class ConnectionFailedError(StoreError):
     """The database could not be opened or reached."""
 
 
+class PasswordNeededError(ConnectionFailedError):
+    """The server asks for a password and none was given (or remembered). `server` and
+    `role` name what it is asked for, for the question to the person."""
+
+    def __init__(self, message: str, server: str, role: str) -> None:
+        self.server = server
+        self.role = role
+        super().__init__(message)
+
+
+class PasswordRefusedError(PasswordNeededError):
+    """The server refused the password; `remembered`: it came from the system keychain."""
+
+    def __init__(self, message: str, server: str, role: str, *, remembered: bool) -> None:
+        self.remembered = remembered
+        super().__init__(message, server, role)
+
+
 class ConnectionLostError(ConnectionFailedError):
     """An open connection to the server broke."""
 
@@ -96,6 +114,11 @@ class MigrationFilesError(MigrationError):
 
 class MigrationCancelledError(MigrationError):
     """The person stopped waiting; nothing of the pending migration was applied."""
+
+
+class MigrationNotAllowedError(MigrationError):
+    """Migrations are pending and the connected role (or a read-only file) cannot apply them;
+    found before any was started, so nothing changed."""
 
 
 class MigrationLockTimeoutError(MigrationError):

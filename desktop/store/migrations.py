@@ -27,6 +27,7 @@ from desktop.store.errors import (
     SchemaTooNewError,
     StoreError,
 )
+from desktop.store.privileges import check_can_migrate
 from desktop.store.urls import Dialect
 
 _FILE_NAME = re.compile(
@@ -200,6 +201,8 @@ class MigrationRunner:
 
         The usual launch, with nothing pending, reads the history and nothing more: no DDL
         and no lock, so a role that may only read and write rows can open the database.
+        With migrations pending, a role (or a read-only file) that could not apply them is
+        refused before the first one starts (MigrationNotAllowedError).
         """
         known = self.known()
         with self.backend.reading():
@@ -207,6 +210,8 @@ class MigrationRunner:
             history = self._history() if has_history else []
         _check_history(history, known)
         done = {row.version for row in history}
+        # A role that could not apply them is told so now, before any is started.
+        check_can_migrate(self.backend, [m.version for m in known if m.version not in done])
         applied_now: list[Migration] = []
         for index, migration in enumerate(known):
             if migration.version not in done:

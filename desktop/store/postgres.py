@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -21,6 +20,8 @@ from desktop.store.errors import (
     ConflictError,
     ConnectionFailedError,
     ConnectionLostError,
+    PasswordNeededError,
+    PasswordRefusedError,
     RecordLockedError,
     StatementTimeoutError,
     StorageError,
@@ -33,7 +34,11 @@ from desktop.store.urls import (
     DatabaseUrl,
     address_problem,
     conninfo_parts,
+    effective_parts,
     hide_password,
+    passwords_in,
+    role_name,
+    server_name,
 )
 
 log = logging.getLogger(__name__)
@@ -300,9 +305,25 @@ def open_postgres(url: DatabaseUrl) -> PostgresBackend:
         options["connect_timeout"] = CONNECT_TIMEOUT_S
     options.update({k: v for k, v in _DEAD_LINK_OPTIONS.items() if k not in given})
     try:
-        conn = psycopg.connect(url.target, **options)
-    except psycopg.Error as exc:
-        raise ConnectionFailedError(describe_connect_error(exc, url)) from exc
+        conn = _connect(url, options)
+    except PasswordNeededError:
+        # A password remembered in the system keychain, tried only once the server asks.
+        from desktop.store import secrets
+
+        remembered = None if passwords_in(url.target) else secrets.recall(url)
+        if remembered is None:
+            raise
+        url = url.with_password(remembered)
+        try:
+            conn = _connect(url, options)
+        except PasswordRefusedError as refused:
+            raise PasswordRefusedError(
+                f"The server at {refused.server} refused the password remembered in the "
+                f"system keychain for {refused.role}.",
+                refused.server,
+                refused.role,
+                remembered=True,
+            ) from refused
     if conn.info.server_version < OLDEST_SERVER:
         version = conn.info.server_version
         conn.close()
@@ -311,6 +332,34 @@ def open_postgres(url: DatabaseUrl) -> PostgresBackend:
             "Postdesk needs PostgreSQL 12 or newer."
         )
     return PostgresBackend(url, conn)
+
+
+def _connect(url: DatabaseUrl, options: dict[str, Any]) -> psycopg.Connection[Any]:
+    try:
+        return psycopg.connect(url.target, **options)
+    except psycopg.Error as exc:
+        raise connect_error(exc, url) from exc
+
+
+def connect_error(exc: psycopg.Error, url: DatabaseUrl) -> ConnectionFailedError:
+    """The failure as the error class the app acts on: a password asked for or refused
+    (so the person can be asked for one), or any other failure."""
+    message = describe_connect_error(exc, url)
+    parts = effective_parts(url.target)
+    role = role_name(parts)
+    where = server_name(parts)
+    pgconn = exc.pgconn
+    if pgconn is not None and pgconn.needs_password:  # libpq's PQconnectionNeedsPassword
+        return PasswordNeededError(message, where, role)
+    # libpq has no code for a refused password (a connection failure carries no SQLSTATE):
+    # it used one, and the server's words say so.
+    if (
+        pgconn is not None
+        and pgconn.used_password
+        and "password authentication failed" in str(exc).lower()
+    ):
+        return PasswordRefusedError(message, where, role, remembered=False)
+    return ConnectionFailedError(message)
 
 
 def describe_connect_error(exc: Exception, url: DatabaseUrl) -> str:
@@ -323,7 +372,7 @@ def describe_connect_error(exc: Exception, url: DatabaseUrl) -> str:
     # without the password.
     lowered = str(exc).lower()
     text = hide_password(str(exc), url.target)
-    parts = conninfo_parts(url.target)
+    parts = effective_parts(url.target)
     where = server_name(parts)
     if "password authentication failed" in lowered:
         return f"The server at {where} refused the user name or password."
@@ -342,20 +391,6 @@ def describe_connect_error(exc: Exception, url: DatabaseUrl) -> str:
     if "ssl" in lowered:
         return f"The secure connection to {where} failed: {first_line(text)}"
     return f"Could not connect to {where}: {first_line(text)}"
-
-
-def server_name(parts: dict[str, str]) -> str:
-    """The server as the address names it: no host is libpq's local socket (or PGHOST),
-    and a service names its own server, so neither is called localhost."""
-    port = parts.get("port") or os.environ.get("PGPORT") or "5432"
-    host = parts.get("host") or parts.get("hostaddr")
-    if host:
-        return f"{host}:{port}"
-    if parts.get("service"):
-        return f"the server of service {parts['service']!r}"
-    if os.environ.get("PGHOST"):
-        return f"{os.environ['PGHOST']}:{port}"
-    return f"the local server (port {port})"
 
 
 def first_line(text: str) -> str:

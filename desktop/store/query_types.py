@@ -21,14 +21,20 @@ Stored: TypeAlias = Any
 # The open driver connection (sqlite3.Connection or psycopg.Connection).
 Connection: TypeAlias = object
 
-# id, name, email, created_at, post_count
-UserRow: TypeAlias = tuple[int, str, str, Stored, int]
-# id, user_id, title, content, created_at, comment_count
-PostRow: TypeAlias = tuple[int, int, str, str, Stored, int]
-# id, post_id, body
-CommentRow: TypeAlias = tuple[int, int, str]
+# id, name, email, created_at, post_count, version
+UserRow: TypeAlias = tuple[int, str, str, Stored, int, int]
+# id, user_id, title, content, created_at, comment_count, version
+PostRow: TypeAlias = tuple[int, int, str, str, Stored, int, int]
+# id, post_id, body, version
+CommentRow: TypeAlias = tuple[int, int, str, int]
+# the cursor after the change, then a changed record's table and id (None, None: no change)
+ChangeRow: TypeAlias = tuple[str, str | None, int | None]
 # version, name, checksum, applied_at, duration_ms
 HistoryRow: TypeAlias = tuple[str, str, str, str, int]
+# role, privilege, table: a privilege on one of the app's tables that the role lacks
+MissingPrivilegeRow: TypeAlias = tuple[str, str, str]
+# role, schema, may it create there, the app's tables it does not own (comma-separated)
+MigrationRightsRow: TypeAlias = tuple[str, str, bool, str]
 # users, posts, comments
 TableCounts: TypeAlias = tuple[int, int, int]
 # posts, sum of their ids, comments, sum of their ids
@@ -57,7 +63,7 @@ class Queries(Protocol):
     def delete_posts_of_user(self, conn: Connection, *, user_id: int) -> int: ...
     def delete_user(self, conn: Connection, *, id: int) -> int: ...
     def update_user_if_unchanged(
-        self, conn: Connection, *, id: int, name: str, email: str, old_name: str, old_email: str
+        self, conn: Connection, *, id: int, name: str, email: str, old_version: int
     ) -> int: ...
     def users_at(
         self, conn: Connection, *, pattern: str, offset: int, limit: int
@@ -93,9 +99,7 @@ class Queries(Protocol):
         user_id: int,
         title: str,
         content: str,
-        old_user_id: int,
-        old_title: str,
-        old_content: str,
+        old_version: int,
     ) -> int: ...
     def find_post(
         self, conn: Connection, *, user_id: int, title: str, content: str
@@ -135,7 +139,7 @@ class Queries(Protocol):
     def update_comment(self, conn: Connection, *, id: int, body: str) -> int: ...
     def delete_comment(self, conn: Connection, *, id: int) -> int: ...
     def update_comment_if_unchanged(
-        self, conn: Connection, *, id: int, body: str, old_body: str
+        self, conn: Connection, *, id: int, body: str, old_version: int
     ) -> int: ...
     def find_comment(self, conn: Connection, *, post_id: int, body: str) -> int | None: ...
     def comments_at(
@@ -160,8 +164,20 @@ class Queries(Protocol):
     def comment_id_by_body(self, conn: Connection, *, post_id: int, body: str) -> int | None: ...
     def max_ids(self, conn: Connection) -> TableCounts: ...
 
+    # -- privileges.<dialect>.sql --------------------------------------------------------------
+    def missing_write_privileges(self, conn: Connection) -> list[MissingPrivilegeRow]: ...
+    def migration_rights(self, conn: Connection) -> MigrationRightsRow: ...
+
     # -- importing.<dialect>.sql --------------------------------------------------------------
     def emails_in_use(self, conn: Connection, *, emails: str) -> list[EmailUse]: ...
+
+    # -- changes.<dialect>.sql ----------------------------------------------------------------
+    def data_version(self, conn: Connection) -> int: ...
+    def change_cursor(self, conn: Connection) -> str: ...
+    def changes_since(self, conn: Connection, *, after: str) -> list[ChangeRow]: ...
+    def pause_change_log(self, conn: Connection) -> int: ...
+    def resume_change_log(self, conn: Connection) -> int: ...
+    def log_whole_table(self, conn: Connection, *, table_name: str) -> int: ...
 
     # -- search.<dialect>.sql -----------------------------------------------------------------
     def search_posts(

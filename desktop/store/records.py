@@ -14,6 +14,8 @@ class User:
     email: str
     created_at: datetime | None
     post_count: int = 0
+    # Bumped by a trigger on every UPDATE, whoever makes it: saving compares it.
+    version: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,7 @@ class Post:
     content: str
     created_at: datetime | None
     comment_count: int = 0
+    version: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +34,7 @@ class Comment:
     id: int
     post_id: int
     body: str
+    version: int = 1
 
 
 @dataclass(frozen=True, slots=True)

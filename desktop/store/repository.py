@@ -50,8 +50,8 @@ def _plural(count: int, word: str) -> str:
 
 
 def _comment(row: CommentRow) -> Comment:
-    comment_id, post_id, body = row
-    return Comment(comment_id, post_id, body)
+    comment_id, post_id, body, version = row
+    return Comment(comment_id, post_id, body, version)
 
 
 def _user_changed(user: User, now: DeleteReport, asked: DeleteReport) -> str:
@@ -166,8 +166,7 @@ class Repository:
                     id=user_id,
                     name=name,
                     email=email,
-                    old_name=expected.name,
-                    old_email=expected.email,
+                    old_version=expected.version,
                 )
             current = self._get_user(user_id)
             if not changed and (current.name, current.email) != (name, email):
@@ -230,8 +229,9 @@ class Repository:
             raise ValidationError.single("email", f"Another user already has the email {email}.")
 
     def _user(self, row: UserRow) -> User:
-        user_id, name, email, created_at, post_count = row
-        return User(user_id, name, email, self.db.time_from_db(created_at), int(post_count))
+        user_id, name, email, created_at, post_count, version = row
+        created = self.db.time_from_db(created_at)
+        return User(user_id, name, email, created, int(post_count), int(version))
 
     # -- posts ------------------------------------------------------------------------------
     def list_posts(
@@ -399,9 +399,7 @@ class Repository:
                 user_id=author,
                 title=title,
                 content=content,
-                old_user_id=expected.user_id,
-                old_title=expected.title,
-                old_content=expected.content,
+                old_version=expected.version,
             ) and (stored.user_id, stored.title, stored.content) != (author, title, content):
                 raise StaleRecordError("post", stored)
             return self._get_post(post_id)
@@ -452,9 +450,9 @@ class Repository:
         return self._post(row)
 
     def _post(self, row: PostRow) -> Post:
-        post_id, user_id, title, content, created_at, comment_count = row
+        post_id, user_id, title, content, created_at, comment_count, version = row
         created = self.db.time_from_db(created_at)
-        return Post(post_id, user_id, title, content, created, int(comment_count))
+        return Post(post_id, user_id, title, content, created, int(comment_count), int(version))
 
     # -- comments ---------------------------------------------------------------------------
     def list_comments(
@@ -524,7 +522,7 @@ class Repository:
                 changed = self.q.update_comment(self.db.conn, id=comment_id, body=body)
             else:
                 changed = self.q.update_comment_if_unchanged(
-                    self.db.conn, id=comment_id, body=body, old_body=expected.body
+                    self.db.conn, id=comment_id, body=body, old_version=expected.version
                 )
             current = self._get_comment(comment_id)
             if not changed and current.body != body:

@@ -18,6 +18,7 @@ from typing import Any
 
 from desktop import paths
 from desktop.store.backend import LONG_WORK, Backend
+from desktop.store.changes import logged_as_whole_tables
 from desktop.store.repository import Repository
 
 Progress = Callable[[int, int], None]
@@ -264,7 +265,10 @@ def generate(
                 _comments(plan, last_post + 1, last_comment + 1),
             ),
         ]
-        with backend.bulk_load(tables, set_indexes_aside=set_indexes_aside):
+        with (
+            logged_as_whole_tables(backend, tables),
+            backend.bulk_load(tables, set_indexes_aside=set_indexes_aside),
+        ):
             for table, columns, batches in loads:
                 backend.bulk_insert(table, columns, chain.from_iterable(counter.counting(batches)))
         for table in tables:

@@ -95,6 +95,8 @@ class SqliteBackend(Backend):
         conn = self.conn
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        if self.read_only:  # the journal mode is the file's to keep
+            return
         with self.reading():
             _retry_when_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone())
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -224,13 +226,16 @@ def open_sqlite(url: DatabaseUrl, create: bool) -> SqliteBackend:
     exists = path.exists()
     if not exists and not create:
         raise ConnectionFailedError(f"There is no database file at {path}.")
-    if exists and not os.access(path, os.R_OK | os.W_OK):
-        raise ConnectionFailedError(f"{path} is read-only, so Postdesk cannot save to it.")
+    if exists and not os.access(path, os.R_OK):
+        raise ConnectionFailedError(f"{path} may not be read: its permissions do not allow it.")
     if not os.access(path.parent, os.W_OK):
         raise ConnectionFailedError(
             f"The folder {path.parent} is read-only, so Postdesk cannot keep a database there."
         )
-    mode = "rwc" if create else "rw"
+    # A file that may only be read is opened for reading: a current database is then shown
+    # read-only, and one that needs migrating is refused (desktop.store.privileges).
+    read_only = exists and not os.access(path, os.W_OK)
+    mode = "ro" if read_only else "rwc" if create else "rw"
     try:
         conn = sqlite3.connect(
             f"file:{quote(str(path.resolve()))}?mode={mode}",
@@ -249,7 +254,9 @@ def open_sqlite(url: DatabaseUrl, create: bool) -> SqliteBackend:
         raise ConnectionFailedError(
             f"{path} is not a SQLite database, or it is damaged ({exc})."
         ) from exc
-    return SqliteBackend(url, conn)
+    backend = SqliteBackend(url, conn)
+    backend.read_only = read_only
+    return backend
 
 
 def _retry_when_busy(step: Callable[[], object]) -> None:

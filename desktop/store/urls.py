@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import configparser
+import getpass
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +20,7 @@ _CONNINFO_PAIR = re.compile(r"(\w+)\s*=\s*('(?:[^'\\]|\\.)*'|\S*)")
 _SECRET_KEYS = {"password", "sslpassword"}
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _QUOTED_VALUE = re.compile(r"=\s*'(?:[^'\\]|\\.)*'")
+_SHORTEST_WORD = 4  # of a password's words, the shortest worth hiding on its own
 INVALID_ADDRESS = "This server address is not valid"
 UNREADABLE = "an unreadable server address"
 
@@ -27,6 +31,10 @@ class DatabaseUrl:
 
     dialect: Dialect
     target: str
+
+    def __post_init__(self) -> None:
+        if self.dialect == "postgresql":
+            _known_passwords.update(passwords_in(self.target))
 
     @property
     def path(self) -> Path:
@@ -56,6 +64,30 @@ class DatabaseUrl:
             return self.target
         parts = {k: v for k, v in conninfo_parts(self.target).items() if k not in _SECRET_KEYS}
         return " ".join(f"{k}={quote_value(v)}" for k, v in parts.items())
+
+    def identity(self) -> str:
+        """One key per database, whichever way its address is written: a URL and key=value
+        pairs in any order, with libpq's defaults (port, user, dbname) spelled out or not,
+        name the same database. Passwords and connection options play no part."""
+        if self.dialect == "sqlite":
+            return f"sqlite|{os.path.normcase(os.path.abspath(self.target))}"
+        try:
+            parts = conninfo_parts(self.target)
+        except ValueError:
+            return f"postgresql|{self.target}"
+        user = role_name(parts)
+        key = (
+            parts.get("service", ""),
+            (parts.get("host") or parts.get("hostaddr") or os.environ.get("PGHOST", "")).lower(),
+            parts.get("port") or os.environ.get("PGPORT") or "5432",
+            parts.get("dbname") or os.environ.get("PGDATABASE") or user,
+            user,
+        )
+        return "postgresql|" + "|".join(key)
+
+    def with_password(self, password: str) -> DatabaseUrl:
+        """The same server address holding `password` instead of any it had."""
+        return DatabaseUrl("postgresql", f"{self.redacted()} password={quote_value(password)}")
 
 
 def quote_value(value: str) -> str:
@@ -159,16 +191,112 @@ def _conninfo_problem(conninfo: str) -> str | None:
     return _ports_problem([conninfo_parts(conninfo).get("port", "")])
 
 
+def passwords_in(target: str) -> set[str]:
+    """The password and sslpassword an address holds, decoded and as written (a malformed
+    URL's password is echoed by libpq exactly as typed)."""
+    try:
+        secrets = {v for k, v in conninfo_parts(target).items() if k in _SECRET_KEYS}
+    except ValueError:  # urllib cannot split it (a bracket left open): libpq cannot either
+        secrets = set()
+    # As written: a key=value address holds a quoted password escaped.
+    secrets |= {s.replace("\\", "\\\\").replace("'", "\\'") for s in secrets}
+    if target.startswith(("postgresql://", "postgres://")):
+        # As written too: libpq quotes back what it could not decode. Its own reading ends
+        # the user part at the first "/" or "@"; a person who typed either in a password
+        # meant it to end at the last "@".
+        rest = target.partition("://")[2]
+        userinfo = re.match(r"([^/@]*)@", rest)
+        secrets.add(userinfo.group(1).partition(":")[2] if userinfo else "")
+        secrets.add(rest.rpartition("@")[0].partition(":")[2])
+        secrets.update(v for k, v in _raw_query_pairs(target) if k in _SECRET_KEYS)
+    elif address_problem(target) is not None:
+        secrets.update(_raw_conninfo_secrets(target))
+    return set(filter(None, secrets))
+
+
+def _raw_query_pairs(url: str) -> list[tuple[str, str]]:
+    query = url.partition("?")[2].partition("#")[0]
+    return [(k, v) for k, _, v in (pair.partition("=") for pair in query.split("&"))]
+
+
+def _raw_conninfo_secrets(conninfo: str) -> list[str]:
+    """A password value up to the end of the text, as a malformed key=value address may
+    hold it (an unclosed quote, spaces without quotes): libpq quotes such parts back. Its
+    words count too, but not the short ones: hiding every "@" or ":" of a log line would
+    make it unreadable and hide nothing worth a secret."""
+    found = []
+    for match in re.finditer(r"(?:ssl)?password\s*=\s*", conninfo):
+        rest = conninfo[match.end() :]
+        found += [rest, rest.lstrip("'")]
+        found += [word for word in rest.lstrip("'").split() if len(word) >= _SHORTEST_WORD]
+    return found
+
+
 def hide_password(text: str, target: str) -> str:
     """`text` (an error message that may quote the address) without the address's password
     or sslpassword, in any form the address holds it."""
-    secrets = {v for k, v in conninfo_parts(target).items() if k in _SECRET_KEYS}
-    if target.startswith(("postgresql://", "postgres://")):
-        userinfo = target.partition("://")[2].partition("/")[0].rpartition("@")[0]
-        secrets.add(userinfo.partition(":")[2])
-    for secret in sorted(filter(None, secrets), key=len, reverse=True):
+    return _hide(text, passwords_in(target))
+
+
+def _hide(text: str, secrets: set[str]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, "•••")
     return text
+
+
+# Every password an address held in this process: the log is scrubbed of them all, since a
+# message may quote an address other than the one at hand (the last one, a retried one).
+_known_passwords: set[str] = set()
+
+
+def note_password(password: str) -> None:
+    """Keep `password` out of every text `scrub` is given (one that reaches the app some
+    other way than inside an address, e.g. from the system keychain)."""
+    if password:
+        _known_passwords.add(password)
+
+
+def scrub(text: str) -> str:
+    """`text` without any password known to this process."""
+    return _hide(text, set(_known_passwords)) if _known_passwords else text
+
+
+def login_name() -> str | None:
+    """The user name libpq takes when none is given, or None where there is none."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return None
+
+
+def service_parts(name: str) -> dict[str, str]:
+    """What a libpq service names (host, port, dbname, ...), read from the service files
+    as libpq reads them: PGSERVICEFILE or ~/.pg_service.conf, then PGSYSCONFDIR's
+    pg_service.conf. (psycopg's conninfo_to_dict leaves services unexpanded.)"""
+    user_file = os.environ.get("PGSERVICEFILE") or os.path.expanduser("~/.pg_service.conf")
+    files = [user_file]
+    if os.environ.get("PGSYSCONFDIR"):
+        files.append(os.path.join(os.environ["PGSYSCONFDIR"], "pg_service.conf"))
+    for path in files:
+        parser = configparser.ConfigParser(interpolation=None, strict=False)
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, OSError, UnicodeDecodeError):
+            continue
+        if parser.has_section(name):
+            return {key: value.strip() for key, value in parser.items(name)}
+    return {}
+
+
+def effective_parts(target: str) -> dict[str, str]:
+    """The address's parts with its service expanded: the service file's settings, under
+    those the address gives itself (libpq lets the address override its service)."""
+    parts = conninfo_parts(target)
+    service = parts.get("service") or os.environ.get("PGSERVICE")
+    if not service:
+        return parts
+    from_service = {k: v for k, v in service_parts(service).items() if k not in _SECRET_KEYS}
+    return {**from_service, **parts}
 
 
 def _is_conninfo(text: str) -> bool:
@@ -196,3 +324,23 @@ def parse_url(text: str) -> DatabaseUrl:
     if re.match(r"^[a-z][a-z0-9+.-]*://", text):
         raise ValueError(f"Unknown kind of database address: {text.split('://')[0]}://")
     return DatabaseUrl("sqlite", str(Path(text).expanduser()))
+
+
+def server_name(parts: dict[str, str]) -> str:
+    """The server as the address names it: no host is libpq's local socket (or PGHOST),
+    and a service names its own server (`parts` as effective_parts gives them, the service
+    file read), so neither is called localhost."""
+    port = parts.get("port") or os.environ.get("PGPORT") or "5432"
+    host = parts.get("host") or parts.get("hostaddr")
+    if host:
+        return f"{host}:{port}"
+    if parts.get("service"):
+        return f"the server of service {parts['service']!r}"
+    if os.environ.get("PGHOST"):
+        return f"{os.environ['PGHOST']}:{port}"
+    return f"the local server (port {port})"
+
+
+def role_name(parts: dict[str, str]) -> str:
+    """The role libpq logs in as: the address's user, PGUSER, or the login name."""
+    return parts.get("user") or os.environ.get("PGUSER") or login_name() or "?"

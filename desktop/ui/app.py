@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import shutil
 import sys
 import tempfile
 import traceback
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop import __version__, paths
 from desktop.store.errors import StoreError
-from desktop.store.urls import DatabaseUrl
+from desktop.store.urls import DatabaseUrl, scrub
 from desktop.ui.editing import Kind
 from desktop.ui.main_window import MainWindow
 from desktop.ui.settings import Settings
@@ -44,10 +45,28 @@ def setup_logging() -> Path | None:
     except OSError:
         handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # On the handler: a filter of the root logger itself never sees what other loggers pass up.
+    handler.addFilter(PasswordScrubber())
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     return path if isinstance(handler, logging.FileHandler) else None
+
+
+class PasswordScrubber(logging.Filter):
+    """Takes every password an address held in this process out of each record, its
+    traceback included: libpq and psycopg may quote an address in any message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = scrub(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = scrub("".join(traceback.format_exception(*record.exc_info)).rstrip())
+        elif record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        return True
 
 
 def rotate_log(path: Path) -> None:
@@ -69,7 +88,7 @@ def install_exception_dialog(log_file: Path | None) -> None:
 
     def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
         nonlocal showing
-        details = "".join(traceback.format_exception(kind, error, tb))
+        details = scrub("".join(traceback.format_exception(kind, error, tb)))
         log.critical("uncaught exception\n%s", details)
         if showing or QApplication.instance() is None:
             print(details, file=sys.stderr)
@@ -226,12 +245,27 @@ def run(
     log.info("Postdesk %s starting", __version__)
     paths.default_database_path().parent.mkdir(parents=True, exist_ok=True)
 
-    if screenshot:
-        # A screenshot run must not change what the person's own launches remember.
-        scratch = Path(tempfile.mkdtemp(prefix="postdesk-screenshot-")) / "settings.ini"
-        settings = Settings(QSettings(str(scratch), QSettings.Format.IniFormat))
-    else:
-        settings = Settings()
+    if not screenshot:
+        return run_window(url, Settings())
+    # A screenshot run must not change what the person's own launches remember, nor leave
+    # its scratch settings behind.
+    scratch = Path(tempfile.mkdtemp(prefix="postdesk-screenshot-"))
+    try:
+        settings = Settings(QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat))
+        exit_code = run_window(url, settings, screenshot=screenshot, select_first=select_first)
+        settings.store.sync()
+        return exit_code
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def run_window(
+    url: DatabaseUrl | None,
+    settings: Settings,
+    *,
+    screenshot: str | None = None,
+    select_first: bool = False,
+) -> int:
     worker = Worker()
     window = MainWindow(worker, settings)
     collect_garbage_off_the_clock(window)
@@ -245,7 +279,7 @@ def run(
         window.open_database(target, create=create)
     else:
         open_first_database(window, url, settings)
-    exit_code = app.exec()
+    exit_code = QApplication.exec()
     worker.stop()
     if screenshot:
         exit_code = 0 if Path(screenshot).exists() and exit_code == 0 else 1

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import __version__, paths
-from desktop.store.errors import StoreError
+from desktop.store.errors import PasswordNeededError, StoreError
 from desktop.store.urls import DatabaseUrl, conninfo_parts
 from desktop.ui import prompts
 from desktop.ui.announce import announce
@@ -36,6 +36,7 @@ from desktop.ui.editing import Editing, Kind
 from desktop.ui.forms.comment_form import CommentForm
 from desktop.ui.forms.post_form import PostForm
 from desktop.ui.forms.user_form import UserForm
+from desktop.ui.live import LiveChanges
 from desktop.ui.models import CommentsModel, PostsModel, UsersModel
 from desktop.ui.settings import Settings
 from desktop.ui.switching import DatabaseSwitcher, Opened
@@ -44,6 +45,7 @@ from desktop.ui.worker import Worker
 
 log = logging.getLogger(__name__)
 BUSY_DELAY_MS = 150
+READ_ONLY_STYLE = "background: #fff4ce; color: #3d3000; padding: 4px 8px; font-weight: bold;"
 
 
 class MainWindow(QMainWindow):
@@ -64,6 +66,10 @@ class MainWindow(QMainWindow):
         self.users = UsersModel(worker)
         self.posts = PostsModel(worker)
         self.comments = CommentsModel(worker)
+        for model in (self.users, self.posts, self.comments):
+            # Gone with the window: a page (or a live change) answered after it closed
+            # then finds no model to fill instead of a deleted table to repaint.
+            model.setParent(self)
         self.panes = {
             Kind.USER: ListPane("Users", self.users, filter_placeholder="Filter by name or email"),
             Kind.POST: ListPane("Posts", self.posts, filter_placeholder="Filter by title"),
@@ -73,6 +79,8 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self.editing = Editing(self, worker, self.panes, self.forms)
         self.switcher = DatabaseSwitcher(self, worker)
+        self.live = LiveChanges(worker, self)  # other people's changes, shown as they come
+        self.live.changed.connect(self.editing.follow)
         self._build_actions()
         self._build_status_bar()
 
@@ -108,7 +116,22 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.post_splitter)
         self.splitter.setSizes([380, 330, 490])
         self.splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(self.splitter)
+        # One line under the menu bar says why nothing can be changed, for as long as that
+        # is so (a role without write privileges, a read-only file); the status bar's
+        # permanent labels would cut a sentence this long.
+        self.read_only_label = QLabel()
+        self.read_only_label.setObjectName("readOnlyLine")
+        self.read_only_label.setAccessibleName("Read-only")
+        self.read_only_label.setWordWrap(True)
+        self.read_only_label.setStyleSheet(READ_ONLY_STYLE)
+        self.read_only_label.hide()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.read_only_label)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
         users_header = self.panes[Kind.USER].table.horizontalHeader()
         users_header.setStretchLastSection(False)
         users_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -153,7 +176,9 @@ class MainWindow(QMainWindow):
         self.import_action = self._action(
             file_menu, "&Import Users…", lambda: self.list_files.import_rows("users")
         )
-        self._action(file_menu, "Import &Posts…", lambda: self.list_files.import_rows("posts"))
+        self.import_posts_action = self._action(
+            file_menu, "Import &Posts…", lambda: self.list_files.import_rows("posts")
+        )
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -306,6 +331,18 @@ class MainWindow(QMainWindow):
         self.delete_action.setText(f"&Delete {name}")
         for other, action in self.new_kind_actions.items():
             action.setVisible(other is not kind)
+        writable = self.read_only_reason is None
+        for action in (self.new_action, self.save_action, self.delete_action):
+            action.setEnabled(writable)
+        for action in (self.import_action, self.import_posts_action):
+            action.setEnabled(writable)
+        for action in self.new_kind_actions.values():
+            action.setEnabled(writable)
+
+    @property
+    def read_only_reason(self) -> str | None:
+        """Why the open database may only be read; None when it may be changed."""
+        return self.opened.read_only_reason if self.opened is not None else None
 
     def _update_modified(self) -> None:
         self.setWindowModified(self.editing.any_dirty())
@@ -371,7 +408,9 @@ class MainWindow(QMainWindow):
         self.opened = opened
         self.url = opened.url
         self.settings.remember_database(opened.url)
+        self._show_read_only(opened.read_only_reason)
         self.editing.reset()
+        self.live.start(opened.url)
         if self.find_dialog is not None:  # its results were another database's
             self.find_dialog.search_now()
         # The keyboard stays in the pane it was in, not in whatever Qt picks as the
@@ -384,16 +423,28 @@ class MainWindow(QMainWindow):
         count = len(opened.applied)
         plural = "s" if count != 1 else ""
         note = f" and applied {count} migration{plural}" if count else ""
+        if opened.read_only_reason is not None:
+            note += ", read-only"
         self.say(f"Opened the database{note}.")
+
+    def _show_read_only(self, reason: str | None) -> None:
+        self.read_only_label.setText(reason or "")
+        self.read_only_label.setVisible(reason is not None)
+        for form in self.forms.values():
+            form.set_read_only(reason is not None)
+        self._update_actions()
 
     def _open_failed(self, url: DatabaseUrl, error: StoreError) -> None:
         log.warning("could not open %s: %s", url.display(), error)
         if not self.interactive:
             return
+        if isinstance(error, PasswordNeededError):
+            from desktop.ui.dialogs.password_dialog import ask_password
+
+            ask_password(self, url, error)
+            return
         still = f"\n\n{self.url.display()} is still open." if self.url is not None else ""
         prompts.show_error(self, "Could Not Open Database", f"{error}{still}")
-        if url.dialect == "postgresql" and "password" in str(error):
-            self.connect_to_server(conninfo_parts(url.redacted()))
 
     # -- about ------------------------------------------------------------------------------------
     def about_text(self) -> str:
@@ -417,6 +468,7 @@ class MainWindow(QMainWindow):
         if self._may_close or not self.editing.any_dirty():
             self._save_layout()
             self.switcher.cancel()
+            self.live.stop()
             event.accept()
             return
         event.ignore()

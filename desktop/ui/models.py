@@ -40,6 +40,7 @@ from desktop.ui.worker import Worker
 Index = QModelIndex | QPersistentModelIndex
 R = TypeVar("R", User, Post, Comment)
 PAGE_SIZE = 100
+RESYNC_MARGIN = 10  # rows above the first one on screen read again after an outside change
 RecordRole = Qt.ItemDataRole.UserRole
 
 
@@ -65,6 +66,19 @@ class Query:
 
     parent_id: int | None = None
     filter_text: str = ""
+
+
+@dataclass(frozen=True)
+class Resync(Generic[R]):
+    """The part of a list on screen as the database has it now, read after someone else
+    changed the list (see PagedModel.read_window)."""
+
+    query: Query
+    total: int
+    start: int  # the row of records[0]
+    records: list[R]
+    anchor: tuple[int, int] | None  # a record that was on screen, and its row now
+    selected: tuple[int, int | None, R | None] | None  # id, row now (None: gone), record
 
 
 class PagedModel(QAbstractTableModel, Generic[R]):
@@ -114,6 +128,10 @@ class PagedModel(QAbstractTableModel, Generic[R]):
 
     def cursor_of(self, record: R) -> Any:
         """The keyset cursor that continues after `record`."""
+        raise NotImplementedError
+
+    def position_of(self, repo: Repository, query: Query, record_id: int) -> int | None:
+        """Where a fresh `query` lists the record (None: it does not)."""
         raise NotImplementedError
 
     def empty_text(self) -> str:
@@ -168,7 +186,11 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             cells = self._cells[index.row()]
-            return (cells or self._placeholder)[index.column()]
+            if cells is None:
+                # Not loaded, or kept from before someone else's change until read again.
+                record = self._rows[index.row()]
+                cells = self._placeholder if record is None else self.cells(record)
+            return cells[index.column()]
         if role == RecordRole:
             return self._rows[index.row()]
         if role == Qt.ItemDataRole.AccessibleTextRole:
@@ -189,20 +211,21 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             self._fetch(last + 1, self._cursor_after(last))
 
     def ensure_rows(self, first: int, last: int) -> None:
-        """Load whatever rows in first..last are still placeholders."""
+        """Load whatever rows in first..last are still placeholders (or kept from before
+        someone else's change: their cells are None until they are read again)."""
         if self.query is None or not self._rows:
             return
         first, last = max(0, first), min(len(self._rows) - 1, last)
         row = first
         while row <= last:
-            if self._rows[row] is not None or self._in_flight(row):
+            if self._cells[row] is not None or self._in_flight(row):
                 row += 1
                 continue
             end = row + 1
             while (
                 end < len(self._rows)
                 and end - row < self.page_size
-                and self._rows[end] is None
+                and self._cells[end] is None
                 and not self._in_flight(end)
             ):
                 end += 1
@@ -269,11 +292,111 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             self._set_total(max(0, self.total - 1))
         return row
 
+    # -- following someone else's changes --------------------------------------------------
+    def read_window(
+        self,
+        repo: Repository,
+        query: Query,
+        anchors: list[int],
+        selected: int | None,
+        fallback: int,
+    ) -> Resync[R]:
+        """On the worker: the list's length now, where the first of `anchors` (records on
+        screen, top first) and `selected` stand now, and a page of rows from just above
+        the anchor (or from row `fallback` when none of them is listed any more). Rows
+        elsewhere are not read: a change there costs nothing until they are seen."""
+        total = self.count(repo, query)
+        anchor = None
+        for record_id in anchors:
+            position = self.position_of(repo, query, record_id)
+            if position is not None:
+                anchor = (record_id, position)
+                break
+        first = anchor[1] if anchor is not None else min(fallback, max(0, total - 1))
+        start = max(0, first - RESYNC_MARGIN)
+        records = self.fetch_at(repo, query, start, self.page_size).items if total else []
+        chosen = None
+        if selected is not None:
+            at = self.position_of(repo, query, selected)
+            record = None
+            if at is not None:
+                near = [r for r in records if r.id == selected]
+                if not near:
+                    near = [r for r in self.fetch_at(repo, query, at, 1).items if r.id == selected]
+                record = near[0] if near else None
+            chosen = (selected, at, record)
+        return Resync(query, total, start, records, anchor, chosen)
+
+    def apply_resync(self, fresh: Resync[R]) -> int | None:
+        """Show what read_window found. Rows that came or went above the anchor are
+        inserted or removed at the top, so the rows on screen keep their records; returns
+        their number (the view scrolls by it), or None when the list shows something
+        else by now. Rows outside the fresh window become placeholders, loaded when seen."""
+        if fresh.query is not self.query:
+            return None
+        self._generation += 1  # pages still on their way describe the list as it was
+        if self._inflight:
+            self._inflight.clear()
+            self.loading_changed.emit(False)
+        shift = 0
+        if fresh.anchor is not None:
+            old = self.row_of(fresh.anchor[0])
+            shift = 0 if old is None else fresh.anchor[1] - old
+        if shift > 0:
+            self.beginInsertRows(QModelIndex(), 0, shift - 1)
+            self._rows[:0] = [None] * shift
+            self._cells[:0] = [None] * shift
+            self.endInsertRows()
+        elif shift < 0:
+            self._drop_rows(0, -shift)
+        total = max(fresh.total, fresh.start + len(fresh.records))
+        if len(self._rows) < total:
+            self._grow(total)
+        elif len(self._rows) > total:
+            self._drop_rows(total, len(self._rows) - total)
+        window = range(fresh.start, min(total, fresh.start + len(fresh.records)))
+        before = {row: self._rows[row] for row in window}
+        self._cells = [None] * total
+        for offset, record in enumerate(fresh.records):
+            self._rows[fresh.start + offset] = record
+            self._cells[fresh.start + offset] = self.cells(record)
+        if fresh.selected is not None:
+            _id, at, chosen = fresh.selected
+            if at is not None and chosen is not None and at < total:
+                before.setdefault(at, self._rows[at])
+                self._rows[at] = chosen
+                self._cells[at] = self.cells(chosen)
+        self._cursors.clear()
+        self._ended = False
+        # Rows outside the window keep their records and so look the same: no repaint.
+        self._repaint_changed(before)
+        self._set_total(total)
+        return shift
+
+    def _repaint_changed(self, before: dict[int, R | None]) -> None:
+        """dataChanged for the rows whose record differs from `before` (row -> record), in
+        runs: repainting rows that did not change is what a burst of outside changes
+        would cost the window most (each cell's data() is a call into Python)."""
+        last_column = len(self.headers) - 1
+        changed = sorted(row for row, old in before.items() if old != self._rows[row])
+        while changed:
+            first = last = changed.pop(0)
+            while changed and changed[0] == last + 1:
+                last = changed.pop(0)
+            self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
+
+    def _drop_rows(self, first: int, count: int) -> None:
+        self.beginRemoveRows(QModelIndex(), first, first + count - 1)
+        del self._rows[first : first + count]
+        del self._cells[first : first + count]
+        self.endRemoveRows()
+
     # -- fetching ------------------------------------------------------------------------------
     def _cursor_after(self, row: int) -> Any:
-        """A keyset cursor after `row`, or None when that row is not loaded."""
+        """A keyset cursor after `row`, or None when that row is not loaded (or may stand
+        elsewhere since someone else's change)."""
         record = self.record(row)
-        if record is None:
+        if record is None or self._cells[row] is None:
             return None
         return self._cursors.get(row) or self.cursor_of(record)
 
@@ -393,6 +516,9 @@ class UsersModel(PagedModel[User]):
     def count(self, repo: Repository, query: Query) -> int:
         return repo.count_users(query.filter_text)
 
+    def position_of(self, repo: Repository, query: Query, record_id: int) -> int | None:
+        return repo.user_position(record_id, query.filter_text)
+
     def cells(self, record: User) -> tuple[str, ...]:
         return record.name, record.email, f"{record.post_count:,}"
 
@@ -421,6 +547,10 @@ class PostsModel(PagedModel[Post]):
     def count(self, repo: Repository, query: Query) -> int:
         assert query.parent_id is not None
         return repo.count_posts(query.parent_id, query.filter_text)
+
+    def position_of(self, repo: Repository, query: Query, record_id: int) -> int | None:
+        assert query.parent_id is not None
+        return repo.post_position(record_id, query.parent_id, query.filter_text)
 
     def cells(self, record: Post) -> tuple[str, ...]:
         return record.title, local_time(record.created_at)
@@ -454,6 +584,10 @@ class CommentsModel(PagedModel[Comment]):
     def count(self, repo: Repository, query: Query) -> int:
         assert query.parent_id is not None
         return repo.count_comments(query.parent_id)
+
+    def position_of(self, repo: Repository, query: Query, record_id: int) -> int | None:
+        assert query.parent_id is not None
+        return repo.comment_position(record_id, query.parent_id)
 
     def cells(self, record: Comment) -> tuple[str, ...]:
         return (first_line(record.body),)

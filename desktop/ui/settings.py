@@ -36,13 +36,17 @@ class Settings:
         """Make `url` the last database and the first of the recent ones."""
         encoded = _encode(url)
         self.store.setValue("database/last", encoded)
-        recent = [entry for entry in self._recent_encoded() if entry != encoded]
+        recent = [_encode(other) for other in self.recent() if other.identity() != url.identity()]
         self.store.setValue("database/recent", [encoded, *recent][:MAX_RECENT])
         self.store.sync()
 
     def recent(self) -> list[DatabaseUrl]:
-        decoded = (_decode(entry) for entry in self._recent_encoded())
-        return [url for url in decoded if url is not None]
+        """Newest first, each database once (however its address was written)."""
+        unique: dict[str, DatabaseUrl] = {}
+        for url in map(_decode, self._recent_encoded()):
+            if url is not None:
+                unique.setdefault(url.identity(), url)
+        return list(unique.values())
 
     def clear_recent(self) -> None:
         self.store.remove("database/recent")

@@ -14,6 +14,7 @@ from desktop.store.backend import Backend
 from desktop.store.connection import open_database
 from desktop.store.errors import StoreError
 from desktop.store.migrations import LockWait, Migration, MigrationRunner, lock_wait_message
+from desktop.store.privileges import read_only_reason
 from desktop.store.urls import DatabaseUrl
 from desktop.ui import prompts
 from desktop.ui.background import Task
@@ -29,6 +30,9 @@ class Opened:
     version: str | None
     applied: list[str]
     engine: str
+    # Why the database may only be read (a role without write privileges, a read-only
+    # file), in one sentence for the window; None when it may be changed.
+    read_only_reason: str | None = None
 
 
 def _open(url: DatabaseUrl, create: bool, task: Task, adopt: bool = False) -> Opened:
@@ -51,10 +55,11 @@ def _open(url: DatabaseUrl, create: bool, task: Task, adopt: bool = False) -> Op
         runner = MigrationRunner(backend)
         applied = adopted + [m.version for m in runner.migrate(progress, lock=lock)]
         version = runner.status().current_version
+        reason = read_only_reason(backend)
     except BaseException:
         backend.close()
         raise
-    return Opened(url, backend, version, applied, backend.server_version())
+    return Opened(url, backend, version, applied, backend.server_version(), reason)
 
 
 class DatabaseSwitcher(QObject):

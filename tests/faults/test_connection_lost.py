@@ -4,7 +4,7 @@ repeated blindly, the form keeps what was typed, and the next save stores it onc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
@@ -61,6 +61,19 @@ def test_a_cut_while_idle_is_healed_by_the_next_read(
 def test_a_cut_during_a_save_keeps_the_text_and_the_next_save_stores_it_once(
     desk: Desk, proxy: Proxy, qtbot: Bot, answers: Prompts, ledger: Ledger, server_url: str
 ) -> None:
+    cut_during_a_save(desk, qtbot, answers, ledger, server_url, lambda: proxy.cut_all() > 0)
+
+
+def cut_during_a_save(
+    desk: Desk,
+    qtbot: Bot,
+    answers: Prompts,
+    ledger: Ledger,
+    server_url: str,
+    cut: Callable[[], bool],
+) -> None:
+    """A new comment's save is cut by `cut` (True when it cut something) while it waits on
+    the server: the text stays in the form, and the next save stores it once."""
     select_user(qtbot, desk, "Ada Lovelace")
     select_post(qtbot, desk, "On Bernoulli numbers")
     post = desk.window.editing.current_post
@@ -74,7 +87,7 @@ def test_a_cut_during_a_save_keeps_the_text_and_the_next_save_stores_it_once(
         blocker.execute("SELECT id FROM posts WHERE id = %s FOR UPDATE", (post.id,))
         qtbot.mouseClick(form.save_button, LEFT)
         qtbot.waitUntil(lambda: _waiting_on_lock(server_url), timeout=10_000)
-        proxy.cut_all()
+        assert cut()
         qtbot.waitUntil(lambda: bool(answers.errors), timeout=20_000)
     wait_idle(qtbot, desk.worker)
 
@@ -140,3 +153,56 @@ def _waiting_on_lock(url: str) -> bool:
             "WHERE application_name = 'Postdesk' AND wait_event_type = 'Lock'"
         ).fetchone()
     return bool(row and row[0])
+
+
+# -- through a transaction-pooling PgBouncer ---------------------------------------------------
+# The pooler hands each transaction to one of its server connections. Ending those on the
+# server (as a restart, a failover or an administrator does) is what a team sees through it.
+
+
+@pytest.fixture
+def pooled_desk(server_url: str, pgbouncer: Callable[[str], str], make_desk: MakeDesk) -> Desk:
+    return make_desk(pgbouncer(server_url))
+
+
+def _end_server_sessions(server_url: str, where: str = "true") -> int:
+    """pg_terminate_backend on the database's server sessions (the pooler's among them)
+    that match `where`; how many were ended."""
+    dbname = conninfo_parts(server_url)["dbname"]
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        row = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            f"WHERE datname = %s AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            f" AND ({where})",
+            (dbname,),
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_through_pgbouncer_server_sessions_ended_while_idle_cost_no_read(
+    pooled_desk: Desk, qtbot: Bot, answers: Prompts, ledger: Ledger, server_url: str
+) -> None:
+    assert _end_server_sessions(server_url) >= 1
+
+    select_user(qtbot, pooled_desk, "Alan Turing")
+    select_post(qtbot, pooled_desk, "Computing Machinery and Intelligence")
+
+    assert not answers.errors
+    assert not pooled_desk.window.connection_label.isVisible()
+    ledger.check_rows(3, pooled_desk.window.posts.loaded_count, "Alan's posts shown")
+    ledger.check_rows(1, pooled_desk.window.comments.loaded_count, "comments shown")
+
+
+def test_through_pgbouncer_a_session_ended_during_a_save_keeps_the_text_and_stores_it_once(
+    pooled_desk: Desk, qtbot: Bot, answers: Prompts, ledger: Ledger, server_url: str
+) -> None:
+    """The server session serving the waiting insert is ended: the pooler reports it as a
+    broken connection."""
+    cut_during_a_save(
+        pooled_desk,
+        qtbot,
+        answers,
+        ledger,
+        server_url,
+        lambda: _end_server_sessions(server_url, "wait_event_type = 'Lock'") == 1,
+    )

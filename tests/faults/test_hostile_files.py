@@ -10,6 +10,7 @@ they are driven end to end through the window.
 from __future__ import annotations
 
 import random
+import shutil
 import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -42,11 +43,18 @@ class Hostile:
     holding: Callable[[], AbstractContextManager[object]] = nullcontext
 
 
-def postdesk_file(path: Path, *, journal: str = "wal", future_version: str | None = None) -> Path:
+def postdesk_file(
+    path: Path,
+    *,
+    journal: str = "wal",
+    future_version: str | None = None,
+    migrations: Path | None = None,
+) -> Path:
     """A real Postdesk database with a little data, in WAL mode (as the app leaves it) or in
-    rollback-journal mode (as other tools, and copies made by them, leave it)."""
+    rollback-journal mode (as other tools, and copies made by them, leave it); migrated
+    with `migrations` (a folder) when given, to make one an update behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open_database(str(path)) as backend:
+    with open_database(str(path), migrations_dir=migrations) as backend:
         repo = Repository(backend)
         for n in range(40):
             user = repo.create_user(f"Someone {n}", f"someone{n}@example.com")
@@ -88,9 +96,17 @@ def make_hostile(case: str, folder: Path) -> Hostile:
         data[size : 2 * size] = noise
         path.write_bytes(bytes(data))
         return Hostile(path, f"{path} is damaged")
-    if case == "read-only file":
-        path = postdesk_file(folder / "app.sqlite3")
-        return Hostile(path, f"{path} is read-only", lambda: read_only(path))
+    if case == "read-only file needing an update":
+        # A current one opens read-only (tests/ui/test_read_only.py). In rollback-journal
+        # mode: reading a WAL file, SQLite makes its -wal and -shm beside it.
+        older = folder / "first-migration-only"
+        older.mkdir()
+        for first in paths.migrations_dir().glob("001_*.sql"):
+            shutil.copy(first, older)
+        path = postdesk_file(folder / "app.sqlite3", journal="delete", migrations=older)
+        shutil.rmtree(older)
+        says = f", and the file {path} is read-only; make it writable"
+        return Hostile(path, says, lambda: read_only(path))
     if case == "read-only folder":
         path = postdesk_file(folder / "app.sqlite3")
         return Hostile(path, f"The folder {folder} is read-only", lambda: read_only(folder))
@@ -119,7 +135,7 @@ CASES = [
     "truncated",
     "corrupt page 2",
     "corrupt page 2, rollback journal",
-    "read-only file",
+    "read-only file needing an update",
     "read-only folder",
     "missing",
     "another program's",

@@ -22,6 +22,7 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.settings import Settings
 from tests.conftest import MakeDatabase
 from tests.faults.conftest import Ledger
+from tests.support.app_log import app_logging
 from tests.ui.conftest import (
     SEED,
     WAIT_MS,
@@ -162,3 +163,80 @@ def test_a_password_is_never_written_and_sslmode_reaches_the_connection(
             counts = repo.table_counts()
         for table, count in SEED_ROWS.items():
             ledger.check_rows(count, counts[table], f"{table} ({where})")
+
+
+# -- passwords that libpq would quote back, the log, the recent list, screenshot runs -----------
+
+# % @ : / ? # space ' and letters beyond ASCII: each breaks an address written carelessly.
+AWKWARD = ["Qz%zz w@rd", "Qz:b/c?d#e", "Qz it's", "Qzäöü€鍵", "Qz% @ : / ? # '"]
+
+
+@pytest.fixture
+def app_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The app's own logging, into HOME/log."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    yield from app_logging(home / "log", monkeypatch)
+
+
+def awkward_addresses(parts: dict[str, str], password: str) -> list[str]:
+    """The address of the test server holding `password`, as people write it: raw and
+    percent-encoded in a URL, bare and quoted in key=value pairs."""
+    from urllib.parse import quote
+
+    from desktop.store.urls import quote_value
+
+    where = f"{parts['host']}:{parts['port']}/no_such_db_qz"
+    bare = f"host={parts['host']} port={parts['port']} dbname=no_such_db_qz user={parts['user']}"
+    return [
+        f"postgresql://{parts['user']}:{password}@{where}",
+        f"postgresql://{parts['user']}:{quote(password, safe='')}@{where}",
+        f"{bare} password={password}",
+        f"{bare} password={quote_value(password)}",
+    ]
+
+
+def test_no_password_reaches_the_screen_or_the_log_through_a_failed_open(
+    make_database: MakeDatabase,
+    make_desk: MakeDesk,
+    pg_admin_url: str,
+    app_log: Path,
+    qtbot: Bot,
+    answers: Prompts,
+    ledger: Ledger,
+) -> None:
+    """Each awkward password, in each way of writing an address, through the real open of
+    the window against the real server: refused, in words that hold none of it."""
+    from desktop.store.urls import parse_url
+
+    file_url = make_database("sqlite")
+    seed(file_url)
+    desk = make_desk(file_url)
+    given = conninfo_parts(pg_admin_url)
+    parts = {"host": "127.0.0.1", "port": "5432", "user": "postgres", **given}
+    shown: list[str] = []
+    for password in AWKWARD:
+        for address in awkward_addresses(parts, password):
+            url = parse_url(address)
+            with qtbot.waitSignal(desk.window.switcher.failed, timeout=WAIT_MS):
+                desk.window.open_database(url)
+            shown += [message for _title, message in answers.take_errors()]
+            shown += [desk.window.statusBar().currentMessage(), url.display(), url.redacted()]
+            logging.getLogger("postdesk.test").warning("libpq said: %s", address)
+            try:
+                raise ValueError(f"an error quoting {address}")
+            except ValueError:
+                logging.getLogger("postdesk.test").exception("and a traceback")
+    assert len(shown) >= len(AWKWARD) * 4
+    assert all("no_such_db_qz" in text or "not valid" in text for text in shown[::4])
+    logged = app_log.read_bytes()
+    assert b"libpq said" in logged and b"ValueError" in logged
+    for password in AWKWARD:
+        leaks = [text for text in shown if password in text]
+        assert not leaks, (password, leaks)
+        for path in app_log.parent.rglob("*"):
+            assert password.encode() not in path.read_bytes(), (password, path)
+    with peek(file_url) as repo:
+        counts = repo.table_counts()
+    for table, count in SEED_ROWS.items():
+        ledger.check_rows(count, counts[table], f"{table} (file)")

@@ -17,6 +17,8 @@ from PySide6.QtGui import QImage
 
 from desktop import __version__
 from desktop.store.migrations import discover
+from desktop.store.secret_service import SecretServiceKeyring
+from tests.support.keyring_session import keychain_session
 
 from .conftest import ROOT, RunBundle, bundle_env
 from .imaging import measure_text
@@ -54,6 +56,35 @@ def test_self_check_passes_on_a_fresh_home(run_bundle: RunBundle, fresh_home: Pa
     assert f"Local database:      {data_folder(fresh_home) / 'app.sqlite3'}" in report
     assert f"Log file:            {data_folder(fresh_home) / 'postdesk.log'}" in report
     assert "/_internal/db (migrations:" in report
+
+
+def pure_modules(bundle: Path) -> set[str]:
+    """The top-level names of the Python modules in the bundle's PYZ archive."""
+    from PyInstaller.archive.readers import CArchiveReader
+
+    archive = CArchiveReader(str(bundle)).open_embedded_archive("PYZ.pyz")
+    return {name.split(".")[0] for name in archive.toc}
+
+
+def test_the_bundle_reads_the_keychain_without_cryptography(
+    run_bundle: RunBundle, bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The Secret Service through jeepney: SecretStorage and cryptography stay out."""
+    modules = pure_modules(bundle)
+    assert "jeepney" in modules
+    assert not modules & {"secretstorage", "cryptography", "_cffi_backend"}
+    assert not list(internal(bundle).glob("cryptography*"))
+
+    home = tmp_path / "keychain"
+    home.mkdir()
+    with keychain_session(home, monkeypatch) as keychain:
+        if not keychain.kind.startswith("Secret Service"):
+            pytest.skip(keychain.kind)
+        SecretServiceKeyring().set_password("Postdesk", "writer@db.example:5432", "s3cret")
+        result = run_bundle("--self-check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    line = "System keychain:     Secret Service, default keyring (1 remembered password)"
+    assert line in result.stdout, result.stdout
 
 
 def test_first_screenshot_creates_and_migrates_the_database_in_app_data(

@@ -32,4 +32,5 @@ def test_screenshot_run_on_sqlite_never_imports_psycopg(tmp_path):
     loaded = set(report["modules"])
     assert not {name for name in loaded if name.split(".")[0] in ("psycopg", "psycopg_binary")}
     assert "desktop.selfcheck" not in loaded
+    assert "keyring" not in loaded  # only when a server asks for a password
     assert "desktop.store.sqlite" in loaded

@@ -209,17 +209,18 @@ def read_only(path: Path) -> Iterator[None]:
         path.chmod(mode)
 
 
-def test_a_read_only_database_file(folder):
+def test_a_read_only_database_file_opens_for_reading(folder):
+    """Refused before; a current database is now shown read-only (the refusal of one that
+    needs an update is in tests/store/test_privileges.py)."""
     path = folder / "app.sqlite3"
     make_postdesk_file(path)
-    before = fingerprint(folder)
+    before = fingerprint(folder)[path.name]
 
-    with read_only(path):
-        message = refused(str(path))
+    with read_only(path), open_database(str(path)) as backend:
+        assert backend.read_only
+        assert backend.execute("SELECT count(*) FROM users") == [(0,)]
 
-    assert_plain(message, mentions=str(path))
-    assert message == f"{path} is read-only, so Postdesk cannot save to it."
-    assert fingerprint(folder) == before
+    assert fingerprint(folder)[path.name] == before
 
 
 def test_a_read_only_folder(folder):

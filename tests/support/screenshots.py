@@ -1,13 +1,15 @@
 """Make the README's screenshots: `python -m tests.support.screenshots [FOLDER]`.
 
 Seeds a throw-away database with the demo data, drives the real window as a person would,
-and saves PNGs of the main window, of a post being edited, of search results and of the
-question asked on opening a database built straight from the specification.
+and saves PNGs of the main window, of a post being edited, of the bar a form shows when
+someone else changes its record meanwhile, of search results and of the question asked on
+opening a database built straight from the specification.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Callable
@@ -77,6 +79,22 @@ def main(folder: Path) -> int:
     window.editing.save(Kind.POST)
     settle(window)
     window.grab().save(str(folder / "editing-post.png"))
+
+    form.revert()
+    settle(window)
+
+    # Someone else changes the post while it holds unsaved edits: the bar, text untouched.
+    post = window.editing.current_post
+    assert post is not None
+    title.setText(post.title + " — with my notes")
+    outside = sqlite3.connect(url.target, isolation_level=None)
+    try:
+        outside.execute("UPDATE posts SET title = title || ' (2nd ed.)' WHERE id = ?", (post.id,))
+    finally:
+        outside.close()
+    wait_until(lambda: not form.changed_bar.isHidden())
+    settle(window)
+    window.grab().save(str(folder / "live-change.png"))
 
     form.revert()
     find_results(window, folder)

@@ -73,3 +73,21 @@ def test_a_grown_log_is_set_aside_at_launch(tmp_path):
     kept = sorted(path.name for path in tmp_path.iterdir())
     assert kept == [f"postdesk.log.{n}" for n in range(1, LOG_BACKUPS + 1)]
     assert (tmp_path / "postdesk.log.1").read_text().startswith(f"launch {LOG_BACKUPS + 1}")
+
+
+def test_a_screenshot_run_leaves_no_scratch_folder_behind(empty_url, tmp_path):
+    """Its settings go to a scratch folder (the person's own stay untouched), removed at
+    the end; counted in a temporary folder of the test's own (TMPDIR)."""
+    import os
+
+    scratch_root = tmp_path / "tmp"
+    scratch_root.mkdir()
+    before = sorted(scratch_root.iterdir())
+    shot = tmp_path / "window.png"
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "--database", empty_url, "--screenshot", str(shot)],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "TMPDIR": str(scratch_root)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert shot.exists()
+    assert sorted(scratch_root.iterdir()) == before

@@ -9,7 +9,6 @@ attempt (without its password) for the next time the dialog opens.
 
 from __future__ import annotations
 
-import getpass
 import logging
 from collections.abc import Mapping
 from itertools import pairwise
@@ -35,8 +34,8 @@ from PySide6.QtWidgets import (
 
 from desktop.store.backend import Backend
 from desktop.store.connection import connect
-from desktop.store.errors import StoreError
-from desktop.store.urls import DatabaseUrl, conninfo_parts, quote_value
+from desktop.store.errors import PasswordNeededError, StoreError
+from desktop.store.urls import DatabaseUrl, conninfo_parts, login_name, quote_value
 from desktop.ui.background import Task
 
 log = logging.getLogger(__name__)
@@ -321,6 +320,10 @@ class ConnectDialog(QDialog):
         self._task = None
         self._set_testing(False)
         self._show_status(str(error), "error")
+        if isinstance(error, PasswordNeededError):
+            # The server asked for one (or refused it): the field to fix is the password.
+            self._password.setFocus(Qt.FocusReason.OtherFocusReason)
+            self._password.selectAll()
 
     def _abandon_test(self) -> bool:
         """Stop waiting for a running test or connect; False when none runs. (Its late
@@ -398,7 +401,4 @@ class ConnectDialog(QDialog):
 
 def _login_name() -> str:
     """The user name libpq uses when none is given."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return "your login name"
+    return login_name() or "your login name"

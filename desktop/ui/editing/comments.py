@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from desktop.store.records import Comment, DeleteReport
 from desktop.store.repository import Repository
-from desktop.ui.editing.handler import Operation, RecordHandler
+from desktop.ui.editing.handler import Operation, RecordHandler, unless_deleted
 from desktop.ui.editing.kinds import Kind
 from desktop.ui.forms.comment_form import CommentForm
 from desktop.ui.models import Query
@@ -35,6 +35,9 @@ class CommentHandler(RecordHandler[Comment]):
     def start_new(self) -> None:
         self.form.start_new({"body": ""})
 
+    def fetch(self, repo: Repository, record_id: int) -> Comment | None:
+        return unless_deleted(repo.get_comment, record_id)
+
     def save_operation(self, once: bool) -> Operation[Comment] | None:
         body, record = self.form.values()["body"], self.form.record
         if record is not None:
@@ -48,9 +51,6 @@ class CommentHandler(RecordHandler[Comment]):
         if query.parent_id is None:
             return None
         return repo.comment_position(record.id, query.parent_id)
-
-    def fetch(self, repo: Repository, record_id: int) -> Comment:
-        return repo.get_comment(record_id)
 
     def delete(self, repo: Repository, record: Comment, expected: DeleteReport) -> DeleteReport:
         repo.delete_comment(record.id)

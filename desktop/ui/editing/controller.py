@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
+from desktop.store.changes import ChangeSet
 from desktop.store.errors import (
     ConnectionLostError,
     DeleteChangedError,
@@ -26,6 +27,7 @@ from desktop.store.repository import Repository
 from desktop.store.validation import trimmed
 from desktop.ui import prompts
 from desktop.ui.editing.comments import CommentHandler
+from desktop.ui.editing.following import Follower
 from desktop.ui.editing.handler import RecordHandler
 from desktop.ui.editing.kinds import ORDER, Kind
 from desktop.ui.editing.posts import PostHandler
@@ -94,17 +96,22 @@ class Editing(QObject):
         panes[Kind.USER].filter_changed.connect(self._filter_users)
         panes[Kind.POST].filter_changed.connect(self._filter_posts)
         self.post_form.choose_author_requested.connect(self._choose_author)
+        self.follower = Follower(self)
 
     def handler(self, kind: Kind) -> AnyHandler:
         return self.handlers[kind]
 
     # -- what depends on what ----------------------------------------------------------------
-    def _below(self, kind: Kind) -> list[RecordForm]:
+    def below(self, kind: Kind) -> list[RecordForm]:
         """The forms whose content goes away when `kind`'s selection changes."""
         return [self.forms[k] for k in ORDER[ORDER.index(kind) :]]
 
+    def follow(self, changes: ChangeSet) -> None:
+        """Someone else changed these records: bring the lists and open records up to date."""
+        self.follower.follow(changes)
+
     def all_forms(self) -> list[RecordForm]:
-        return self._below(Kind.USER)
+        return self.below(Kind.USER)
 
     def any_dirty(self) -> bool:
         return any(form.is_dirty() for form in self.all_forms())
@@ -137,7 +144,7 @@ class Editing(QObject):
         record = self.handler(kind).model.record(current.row()) if current.isValid() else None
         if record is not None and record is self._shown(kind):
             return
-        if any(form.is_dirty() for form in self._below(kind)):
+        if any(form.is_dirty() for form in self.below(kind)):
             # A mouse press selects the clicked row only after this signal: putting the
             # selection back now would leave that row highlighted beside the shown record.
             # Ask once the click is over (and only once for a burst of clicks).
@@ -153,7 +160,7 @@ class Editing(QObject):
         row = self.panes[kind].table.current_row()
         if not first <= row <= last or self._shown(kind) is not None:
             return
-        if any(form.is_dirty() for form in self._below(kind)):
+        if any(form.is_dirty() for form in self.below(kind)):
             return
         self._show(kind, self.handler(kind).model.record(row))
 
@@ -166,7 +173,7 @@ class Editing(QObject):
         shown = self._shown(kind)
         row = self.handler(kind).model.row_of(shown.id) if shown is not None else None
         self._select_quietly(kind, -1 if row is None else row)
-        self.leave(self._below(kind), lambda: self.select(kind, target))
+        self.leave(self.below(kind), lambda: self.select(kind, target))
 
     def select(self, kind: Kind, record_id: int | None) -> None:
         """Select a loaded record by id (None: nothing) as if the person had clicked it."""
@@ -183,11 +190,11 @@ class Editing(QObject):
         return True
 
     def _select_quietly(self, kind: Kind, row: int) -> None:
-        with self._quietly():
+        with self.quietly():
             self.panes[kind].table.select_row(row)
 
     @contextmanager
-    def _quietly(self) -> Iterator[None]:
+    def quietly(self) -> Iterator[None]:
         """Selection changes made inside are the app's own: nothing is opened or asked."""
         was, self._quiet = self._quiet, True
         try:
@@ -226,14 +233,14 @@ class Editing(QObject):
 
         shown = handler.shown()
         if shown is None:
-            self.leave(self._below(kind), drop_selection)
+            self.leave(self.below(kind), drop_selection)
             return
 
         def decided(position: int | None) -> None:
             if generation != self._filtering[kind]:
                 return  # the person typed on meanwhile
             if position is None:
-                self.leave(self._below(kind), drop_selection)
+                self.leave(self.below(kind), drop_selection)
                 return
             handler.model.set_query(query)
             self._select_row_when_counted(kind, position)
@@ -327,7 +334,7 @@ class Editing(QObject):
         if reason is not None:
             self.message.emit(reason)
             return
-        self.leave(self._below(kind), lambda: self._start_new(kind))
+        self.leave(self.below(kind), lambda: self._start_new(kind))
 
     def _start_new(self, kind: Kind) -> None:
         self._select_quietly(kind, -1)
@@ -383,13 +390,13 @@ class Editing(QObject):
             # Text typed while the save was on its way stays, unsaved, on top of what
             # was stored.
             with form.keeping_text():
-                self._show_stored(kind, record)
+                self.show_stored(kind, record)
             self.message.emit(f"Saved the {kind.value}; what you typed since is not saved yet.")
         else:
-            self._show_stored(kind, record)
+            self.show_stored(kind, record)
             self.message.emit(f"Saved the {kind.value}.")
 
-    def _show_stored(self, kind: Kind, record: Any) -> None:
+    def show_stored(self, kind: Kind, record: Any) -> None:
         """Show a record as stored now: in its form, and in its list where a fresh query
         would put it."""
         if kind is Kind.POST and self.current_user is not None:
@@ -417,7 +424,7 @@ class Editing(QObject):
         def arrived(position: int | None) -> None:
             if model.query is not query:
                 return  # the list shows something else by now
-            with self._quietly():
+            with self.quietly():
                 row = model.place(record, position)
                 shown = handler.shown()
                 if shown is not None and shown.id == record.id:
@@ -474,14 +481,14 @@ class Editing(QObject):
         handler = self.handler(kind)
 
         def arrived(record: Any) -> None:
-            self._show_stored(kind, record)
+            if record is None:  # deleted while the question was open
+                self._deleted_elsewhere(kind, form, None)
+                return
+            self.show_stored(kind, record)
             self.message.emit(f"Reloaded the {kind.value} as it is stored now.")
 
         def failed(error: StoreError) -> None:
-            if isinstance(error, NotFoundError):
-                self._deleted_elsewhere(kind, form, None)
-            else:
-                self.error.emit("Not Reloaded", _naming(kind, error))
+            self.error.emit("Not Reloaded", _naming(kind, error))
 
         self.worker.submit(lambda repo: handler.fetch(repo, record_id), arrived, failed, self)
 
@@ -490,16 +497,26 @@ class Editing(QObject):
         choice = prompts.ask_deleted_elsewhere(self.window, form.describe())
         if choice is prompts.Choice.CANCEL:
             return
+        if choice is prompts.Choice.SAVE_AS_NEW:
+            self.save_as_new(kind, then)
+            return
         gone = form.record
-        with self._quietly():
+        with self.quietly():
             self.handler(kind).model.remove_record(gone.id)
             self.panes[kind].table.select_row(-1)
-        if choice is prompts.Choice.SAVE_AS_NEW:
-            form.detach()
-            self.save(kind, then)
-        else:
-            form.clear()
-            self._show(kind, None)
+        form.clear()
+        self._show(kind, None)
+
+    def save_as_new(self, kind: Kind, then: Then | None = None) -> None:
+        """The shown record was deleted elsewhere: store the form's text as a new one."""
+        form = self.forms[kind]
+        gone = form.record
+        if gone is not None:
+            with self.quietly():
+                self.handler(kind).model.remove_record(gone.id)
+                self.panes[kind].table.select_row(-1)
+        form.detach()
+        self.save(kind, then)
 
     # -- delete -----------------------------------------------------------------------------------
     def delete(self, kind: Kind) -> None:
@@ -515,9 +532,7 @@ class Editing(QObject):
             owner=self,
         )
 
-    def _confirm_delete(
-        self, kind: Kind, record: Any, report: DeleteReport, focused: bool
-    ) -> None:
+    def _confirm_delete(self, kind: Kind, record: Any, report: DeleteReport, focused: bool) -> None:
         handler = self.handler(kind)
         if not prompts.confirm_delete(self.window, handler.question(record, report)):
             return
@@ -548,7 +563,7 @@ class Editing(QObject):
     def _deleted(self, kind: Kind, record: Any, focused: bool) -> None:
         handler = self.handler(kind)
         model = handler.model
-        with self._quietly():  # the person already agreed to lose this record's edits
+        with self.quietly():  # the person already agreed to lose this record's edits
             row = model.remove_record(record.id)
         handler.form.clear()
         neighbour = model.record(min(row or 0, model.rowCount() - 1))

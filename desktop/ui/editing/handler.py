@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from desktop.store.errors import NotFoundError
 from desktop.store.records import Comment, DeleteReport, Post, User
 from desktop.store.repository import Repository
 from desktop.ui.editing.kinds import Kind
@@ -18,6 +19,14 @@ if TYPE_CHECKING:
 
 R = TypeVar("R", User, Post, Comment)
 Operation = Callable[[Repository], R]
+
+
+def unless_deleted(read: Callable[[int], R], record_id: int) -> R | None:
+    """`read(record_id)`, or None when the record is gone."""
+    try:
+        return read(record_id)
+    except NotFoundError:
+        return None
 
 
 class RecordHandler(Generic[R]):
@@ -46,6 +55,16 @@ class RecordHandler(Generic[R]):
         """A save stored `record`: show it as stored, in the form and what depends on it."""
         self.show(record)
 
+    def fetch(self, repo: Repository, record_id: int) -> R | None:
+        """On the worker: the record as stored now (None: it was deleted)."""
+        raise NotImplementedError
+
+    def follow(self, stored: R) -> bool:
+        """Someone else changed the shown record and its form holds no edits: show it as
+        stored. False when it no longer belongs where it is shown (the caller closes it)."""
+        self.adopt(stored)
+        return True
+
     def cannot_start_new(self) -> str | None:
         """Why a new record cannot be started now, or None."""
         return None
@@ -61,10 +80,6 @@ class RecordHandler(Generic[R]):
 
     def position(self, repo: Repository, record: R, query: Query) -> int | None:
         """Where a fresh `query` would list `record` (None: it does not hold it)."""
-        raise NotImplementedError
-
-    def fetch(self, repo: Repository, record_id: int) -> R:
-        """The record as stored now (NotFoundError: it is gone)."""
         raise NotImplementedError
 
     # -- deleting --------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from desktop.store.records import DeleteReport, Post
 from desktop.store.repository import Repository
-from desktop.ui.editing.handler import Operation, RecordHandler
+from desktop.ui.editing.handler import Operation, RecordHandler, unless_deleted
 from desktop.ui.editing.kinds import Kind, plural
 from desktop.ui.forms.post_form import PostForm
 from desktop.ui.models import Query
@@ -32,6 +32,12 @@ class PostHandler(RecordHandler[Post]):
         self.editing.current_post = record
         self.form.show_post(record, self.editing.current_user)
 
+    def follow(self, stored: Post) -> bool:
+        author = self.editing.current_user
+        if author is None or stored.user_id != author.id:
+            return False  # given to another author: it left this user's list
+        return super().follow(stored)
+
     def cannot_start_new(self) -> str | None:
         if self.editing.current_user is None:
             return "Select the user who writes the post first."
@@ -42,6 +48,9 @@ class PostHandler(RecordHandler[Post]):
         assert author is not None
         self.show(None)
         self.form.start_new_post(author)
+
+    def fetch(self, repo: Repository, record_id: int) -> Post | None:
+        return unless_deleted(repo.get_post, record_id)
 
     def save_operation(self, once: bool) -> Operation[Post] | None:
         values, record = self.form.values(), self.form.record
@@ -58,9 +67,6 @@ class PostHandler(RecordHandler[Post]):
         if query.parent_id is None:
             return None
         return repo.post_position(record.id, query.parent_id, query.filter_text)
-
-    def fetch(self, repo: Repository, record_id: int) -> Post:
-        return repo.get_post(record_id)
 
     def delete_report(self, repo: Repository, record: Post) -> DeleteReport:
         return repo.post_delete_report(record.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from desktop.store.records import DeleteReport, User
 from desktop.store.repository import Repository
-from desktop.ui.editing.handler import Operation, RecordHandler
+from desktop.ui.editing.handler import Operation, RecordHandler, unless_deleted
 from desktop.ui.editing.kinds import Kind, plural
 from desktop.ui.forms.user_form import UserForm
 from desktop.ui.models import Query
@@ -39,6 +39,9 @@ class UserHandler(RecordHandler[User]):
         self.show(None)
         self.form.start_new({"name": "", "email": ""})
 
+    def fetch(self, repo: Repository, record_id: int) -> User | None:
+        return unless_deleted(repo.get_user, record_id)
+
     def save_operation(self, once: bool) -> Operation[User] | None:
         values, record = self.form.values(), self.form.record
         name, email = values["name"], values["email"]
@@ -48,9 +51,6 @@ class UserHandler(RecordHandler[User]):
 
     def position(self, repo: Repository, record: User, query: Query) -> int | None:
         return repo.user_position(record.id, query.filter_text)
-
-    def fetch(self, repo: Repository, record_id: int) -> User:
-        return repo.get_user(record_id)
 
     def delete_report(self, repo: Repository, record: User) -> DeleteReport:
         return repo.user_delete_report(record.id)

@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktop.store.errors import ValidationError
 from desktop.ui.focus_frame import show_focus_frame
+from desktop.ui.forms.changed_bar import ChangedBar
 
 Editor = QLineEdit | QPlainTextEdit
 ERROR_STYLE = "color: palette(highlighted-text); background: #b3261e; padding: 2px 4px;"
@@ -44,10 +46,14 @@ class RecordForm(QWidget):
         self._errors: dict[str, QLabel] = {}
         self._hints: dict[str, str] = {}
         self._saving = False
+        self._read_only = False
         self._keep_text = False
         self._was_dirty = False
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(0, 0, 0, 0)
+        # Someone else changed or deleted the record while it holds unsaved edits.
+        self.changed_bar = ChangedBar(self.kind)
+        self.layout_.addWidget(self.changed_bar)
         self.fields = QFormLayout()
         self.fields.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.layout_.addLayout(self.fields)
@@ -120,6 +126,7 @@ class RecordForm(QWidget):
 
     def load(self, record: Any, values: dict[str, str]) -> None:
         """Show a stored record (or None: nothing to edit)."""
+        self.changed_bar.dismiss()
         self.record = record
         self.is_new = False
         if self._keep_text and record is not None:
@@ -143,6 +150,7 @@ class RecordForm(QWidget):
         return self._saving
 
     def start_new(self, values: dict[str, str], *, focus: bool = True) -> None:
+        self.changed_bar.dismiss()
         self.record = None
         self.is_new = True
         self._fill(values)
@@ -161,6 +169,7 @@ class RecordForm(QWidget):
 
     def rebase(self, record: Any) -> None:
         """Edit on top of `record` (as stored now), keeping the text in the fields."""
+        self.changed_bar.dismiss()
         self.record = record
         self.is_new = False
         self._loaded = self.values_of(record)
@@ -168,6 +177,7 @@ class RecordForm(QWidget):
 
     def detach(self) -> None:
         """The record is gone: what the fields hold becomes a new record."""
+        self.changed_bar.dismiss()
         self.record = None
         self.is_new = True
         self._loaded = {key: "" for key in self._editors}
@@ -274,9 +284,20 @@ class RecordForm(QWidget):
         self.set_control_enabled(self.save_button, active and not self._saving and self.is_dirty())
         self.set_control_enabled(self.delete_button, self.record is not None and not self._saving)
 
+    def set_read_only(self, read_only: bool) -> None:
+        """Show records without letting them be changed (a database that may only be read):
+        the fields stay readable and selectable, every button of the form is disabled."""
+        self._read_only = read_only
+        for key, editor in self._editors.items():
+            editor.setReadOnly(read_only)
+            editor.setPlaceholderText("" if read_only else self._hints[key])  # no "Write …"
+        self._update_state()
+
     def set_control_enabled(self, control: QWidget, enabled: bool) -> None:
         """Enable or disable a button. A focused one being disabled (Save, once clicked) hands
         the focus to the form's first field: Qt would pass it on to the next pane instead."""
+        if self._read_only and isinstance(control, QAbstractButton):
+            enabled = False
         first = next(iter(self._editors.values()), None)
         if not enabled and control.hasFocus() and first is not None and first.isEnabled():
             first.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -1,0 +1,323 @@
+"""Other people's changes appear without pressing F5: another connection (as psql or the
+sqlite3 shell would) adds, edits and deletes users, posts and comments while the window is
+open, and the lists, counts and open records follow, keeping the person's selection and
+scroll position, and never touching a form with unsaved edits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtWidgets import QLineEdit
+
+from desktop.store.connection import open_database
+from desktop.store.seeding import GeneratePlan, generate
+from desktop.ui import live
+from desktop.ui.editing import Kind
+from tests.support.outside import Outside, outside_connection
+from tests.ui.conftest import Bot, Desk, MakeDesk, cells, peek, type_into, wait_idle
+from tests.ui.test_main_window import (
+    LEFT,
+    heading,
+    select_post,
+    select_user,
+    selected_rows,
+    shown_post,
+    shown_user,
+)
+
+# Changes show within a second; the margin is for a loaded test machine.
+LIVE_MS = 5000
+
+
+@pytest.fixture
+def outside(seeded_url: str, dialect: str) -> Iterator[Outside]:
+    """Statements committed by a raw connection of its own, as psql would."""
+    with outside_connection(seeded_url, dialect) as run:
+        yield run
+
+
+def user_id(desk: Desk, name: str) -> int:
+    with peek(desk.url) as repo:
+        return next(u.id for u in repo.list_users(name).items if u.name == name)
+
+
+def current_id(desk: Desk, kind: Kind) -> int | None:
+    table = desk.table(kind)
+    record = table.paged_model.record(table.current_row())
+    return None if record is None else record.id
+
+
+# -- lists, counts and the open record follow --------------------------------------------------
+
+
+def test_an_outside_edit_shows_in_the_list_and_the_open_form(
+    desk: Desk, qtbot: Bot, outside: Outside
+) -> None:
+    select_user(qtbot, desk, "Alan Turing")
+    alan = shown_user(desk)
+    form = desk.form(Kind.USER)
+
+    outside("UPDATE users SET name = 'Alan M. Turing' WHERE id = ?", alan.id)
+
+    qtbot.waitUntil(lambda: "Alan M. Turing" in cells(desk.table(Kind.USER)), timeout=LIVE_MS)
+    qtbot.waitUntil(lambda: form.values()["name"] == "Alan M. Turing", timeout=LIVE_MS)
+    assert not form.is_dirty()
+    assert current_id(desk, Kind.USER) == alan.id
+    assert shown_user(desk).version == 2
+    assert cells(desk.table(Kind.POST))  # the posts pane was not reset to nothing
+
+
+def test_users_added_and_deleted_outside_move_the_rows_but_not_the_selection(
+    desk: Desk, qtbot: Bot, outside: Outside
+) -> None:
+    select_user(qtbot, desk, "Alan Turing")
+    alan = shown_user(desk)
+
+    outside("INSERT INTO users (name, email) VALUES ('Aaron Swartz', 'aaron@example.com')")
+
+    qtbot.waitUntil(lambda: heading(desk, Kind.USER) == "Users (4)", timeout=LIVE_MS)
+    assert cells(desk.table(Kind.USER))[0] == "Aaron Swartz"
+    assert current_id(desk, Kind.USER) == alan.id
+    assert selected_rows(desk.table(Kind.USER)) == [2]
+    assert shown_user(desk).id == alan.id
+
+    outside("DELETE FROM users WHERE email = 'aaron@example.com'")
+
+    qtbot.waitUntil(lambda: heading(desk, Kind.USER) == "Users (3)", timeout=LIVE_MS)
+    assert "Aaron Swartz" not in cells(desk.table(Kind.USER))
+    assert selected_rows(desk.table(Kind.USER)) == [1]
+    assert current_id(desk, Kind.USER) == alan.id
+
+
+def test_posts_and_comments_follow_with_their_counts(
+    desk: Desk, qtbot: Bot, outside: Outside
+) -> None:
+    select_user(qtbot, desk, "Ada Lovelace")
+    select_post(qtbot, desk, "On Bernoulli numbers")
+    ada, post = shown_user(desk), shown_post(desk)
+    users, posts = desk.table(Kind.USER), desk.table(Kind.POST)
+
+    outside(
+        "INSERT INTO posts (user_id, title, content) VALUES (?, 'Sketch of the Engine', 'x')",
+        ada.id,
+    )
+    qtbot.waitUntil(
+        lambda: heading(desk, Kind.POST) == "Posts by Ada Lovelace (3)", timeout=LIVE_MS
+    )
+    assert cells(posts)[0] == "Sketch of the Engine"  # the newest comes first
+    assert current_id(desk, Kind.POST) == post.id
+    qtbot.waitUntil(lambda: cells(users, 2)[0] == "3", timeout=LIVE_MS)  # Ada's posts
+
+    outside("INSERT INTO comments (post_id, body) VALUES (?, 'From psql')", post.id)
+    qtbot.waitUntil(lambda: "From psql" in cells(desk.table(Kind.COMMENT)), timeout=LIVE_MS)
+    assert heading(desk, Kind.COMMENT).endswith("(2)")
+
+    outside("UPDATE posts SET title = 'Bernoulli numbers, revised' WHERE id = ?", post.id)
+    qtbot.waitUntil(
+        lambda: desk.form(Kind.POST).values()["title"] == "Bernoulli numbers, revised",
+        timeout=LIVE_MS,
+    )
+    assert "Bernoulli numbers, revised" in cells(posts)
+    assert current_id(desk, Kind.POST) == post.id
+
+    outside("DELETE FROM comments WHERE body = 'From psql'")
+    qtbot.waitUntil(lambda: heading(desk, Kind.COMMENT).endswith("(1)"), timeout=LIVE_MS)
+
+    outside("DELETE FROM comments WHERE post_id = ?", post.id)
+    outside("DELETE FROM posts WHERE id = ?", post.id)
+    qtbot.waitUntil(lambda: desk.window.editing.current_post is None, timeout=LIVE_MS)
+    qtbot.waitUntil(
+        lambda: heading(desk, Kind.POST) == "Posts by Ada Lovelace (2)", timeout=LIVE_MS
+    )
+    assert not desk.form(Kind.POST).active
+
+
+def test_rows_added_above_the_screen_keep_the_rows_on_screen_in_place(
+    empty_url: str, dialect: str, make_desk: MakeDesk, qtbot: Bot
+) -> None:
+    with open_database(empty_url) as backend:
+        generate(backend, GeneratePlan(600, 0, 0))
+    desk = make_desk(empty_url)
+    table, model = desk.table(Kind.USER), desk.window.users
+    bar = table.verticalScrollBar()
+    bar.setValue(300)
+    qtbot.waitUntil(lambda: model.record(table.visible_rows()[1]) is not None)
+    wait_idle(qtbot, desk.worker)
+    first, last = table.visible_rows()
+    top = model.record(first)
+    chosen_row = (first + last) // 2
+    qtbot.mouseClick(
+        table.viewport(), LEFT, pos=table.visualRect(model.index(chosen_row, 0)).center()
+    )
+    wait_idle(qtbot, desk.worker)
+    chosen = shown_user(desk)
+    assert top is not None and chosen == model.record(chosen_row)
+
+    with open_database(empty_url, migrate=False, create=False) as other, other.transaction():
+        for n in range(5):  # names that sort before every generated one
+            other.execute(
+                "INSERT INTO users (name, email) VALUES (?, ?)"
+                if dialect == "sqlite"
+                else "INSERT INTO users (name, email) VALUES (%s, %s)",
+                (f"  Early {n}", f"early{n}@example.com"),
+            )
+        # and one from the end of the list, below the screen
+        other.execute(
+            "DELETE FROM users WHERE id = "
+            "(SELECT id FROM users ORDER BY name DESC, id DESC LIMIT 1)"
+        )
+
+    qtbot.waitUntil(lambda: model.total == 604, timeout=LIVE_MS)
+    assert model.record(table.visible_rows()[0]) == top  # the same user at the top
+    assert table.visible_rows()[0] == first + 5
+    assert current_id(desk, Kind.USER) == chosen.id
+    assert selected_rows(table) == [chosen_row + 5]
+    assert shown_user(desk).id == chosen.id
+
+
+# -- a form with unsaved edits is never touched -------------------------------------------------
+
+
+def edit_user_outside(desk: Desk, qtbot: Bot, outside: Outside) -> QLineEdit:
+    select_user(qtbot, desk, "Alan Turing")
+    name = desk.form(Kind.USER).editor("name")
+    assert isinstance(name, QLineEdit)
+    type_into(qtbot, name, "Alan Mine")
+    outside("UPDATE users SET email = 'turing@example.com' WHERE id = ?", shown_user(desk).id)
+    bar = desk.form(Kind.USER).changed_bar
+    qtbot.waitUntil(lambda: bar.message.startswith("Changed by someone else"), timeout=LIVE_MS)
+    assert name.text() == "Alan Mine"
+    assert desk.form(Kind.USER).values()["email"] == "alan@example.com"  # not touched
+    return name
+
+
+def test_keep_mine_saves_over_the_other_version_deliberately(
+    desk: Desk, qtbot: Bot, outside: Outside
+) -> None:
+    name = edit_user_outside(desk, qtbot, outside)
+    form, bar = desk.form(Kind.USER), desk.form(Kind.USER).changed_bar
+    assert "Alan M" not in cells(desk.table(Kind.USER))  # the list shows what is stored
+
+    qtbot.mouseClick(bar.second, LEFT)  # Keep Mine
+    assert bar.isHidden()
+    assert name.text() == "Alan Mine" and form.is_dirty()
+    qtbot.mouseClick(form.save_button, LEFT)
+    wait_idle(qtbot, desk.worker)
+
+    assert desk.answers.take_errors() == []
+    with peek(desk.url) as repo:
+        stored = repo.get_user(shown_user(desk).id)
+    # The form's email was the old one: keeping mine means all of mine.
+    assert (stored.name, stored.email) == ("Alan Mine", "alan@example.com")
+
+
+def test_reload_shows_what_is_stored(desk: Desk, qtbot: Bot, outside: Outside) -> None:
+    name = edit_user_outside(desk, qtbot, outside)
+    form, bar = desk.form(Kind.USER), desk.form(Kind.USER).changed_bar
+
+    qtbot.mouseClick(bar.first, LEFT)  # Reload
+    wait_idle(qtbot, desk.worker)
+
+    assert bar.isHidden()
+    assert name.text() == "Alan Turing"
+    assert form.values()["email"] == "turing@example.com"
+    assert not form.is_dirty()
+
+
+def test_an_open_post_deleted_outside_can_be_saved_as_new(
+    desk: Desk, qtbot: Bot, outside: Outside
+) -> None:
+    select_user(qtbot, desk, "Alan Turing")
+    select_post(qtbot, desk, "Morphogenesis")
+    post = shown_post(desk)
+    form = desk.form(Kind.POST)
+    title = form.editor("title")
+    assert isinstance(title, QLineEdit)
+    type_into(qtbot, title, "Morphogenesis, second thoughts")
+
+    outside("DELETE FROM posts WHERE id = ?", post.id)
+
+    bar = form.changed_bar
+    qtbot.waitUntil(lambda: bar.message.startswith("Deleted by someone else"), timeout=LIVE_MS)
+    assert title.text() == "Morphogenesis, second thoughts"
+    qtbot.waitUntil(lambda: "Morphogenesis" not in cells(desk.table(Kind.POST)), timeout=LIVE_MS)
+
+    qtbot.mouseClick(bar.first, LEFT)  # Save as New
+    wait_idle(qtbot, desk.worker)
+    with peek(desk.url) as repo:
+        titles = [p.title for p in repo.list_posts(post.user_id).items]
+    assert "Morphogenesis, second thoughts" in titles
+    assert shown_post(desk).id != post.id
+
+
+def test_an_open_comment_deleted_outside_can_be_discarded(
+    desk: Desk, qtbot: Bot, outside: Outside
+) -> None:
+    select_user(qtbot, desk, "Ada Lovelace")
+    select_post(qtbot, desk, "Notes on the Analytical Engine")
+    comments = desk.table(Kind.COMMENT)
+    qtbot.mouseClick(
+        comments.viewport(), LEFT, pos=comments.visualRect(comments.model().index(0, 0)).center()
+    )
+    wait_idle(qtbot, desk.worker)
+    form = desk.form(Kind.COMMENT)
+    comment = form.record
+    assert comment is not None
+    type_into(qtbot, form.editor("body"), "Brilliant, and more")
+
+    outside("DELETE FROM comments WHERE id = ?", comment.id)
+
+    bar = form.changed_bar
+    qtbot.waitUntil(lambda: bar.message.startswith("Deleted by someone else"), timeout=LIVE_MS)
+    assert form.values()["body"] == "Brilliant, and more"
+    qtbot.mouseClick(bar.second, LEFT)  # Discard
+    assert form.values()["body"] == ""
+    assert form.record is None
+    qtbot.waitUntil(lambda: heading(desk, Kind.COMMENT).endswith("(1)"), timeout=LIVE_MS)
+
+
+def test_a_clean_form_of_a_user_deleted_outside_closes(
+    desk: Desk, qtbot: Bot, outside: Outside
+) -> None:
+    select_user(qtbot, desk, "Grace Hopper")
+    grace = shown_user(desk)
+    outside("DELETE FROM users WHERE id = ?", grace.id)
+    qtbot.waitUntil(lambda: desk.window.editing.current_user is None, timeout=LIVE_MS)
+    qtbot.waitUntil(lambda: heading(desk, Kind.USER) == "Users (2)", timeout=LIVE_MS)
+    assert not desk.form(Kind.USER).active
+    assert selected_rows(desk.table(Kind.USER)) == []
+
+
+# -- PostgreSQL: notifications, and the poll where they cannot arrive --------------------------
+
+ONLY_POSTGRESQL = pytest.mark.parametrize(
+    "dialect", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+
+
+@ONLY_POSTGRESQL
+def test_notifications_are_heard_on_a_direct_connection(desk: Desk, qtbot: Bot) -> None:
+    qtbot.waitUntil(lambda: desk.window.live.hearing, timeout=LIVE_MS)
+
+
+@ONLY_POSTGRESQL
+def test_without_notifications_the_log_is_polled(
+    seeded_url: str,
+    make_desk: MakeDesk,
+    qtbot: Bot,
+    outside: Outside,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(live.LiveChanges, "use_notifications", False)
+    desk = make_desk(seeded_url)
+    assert not desk.window.live.hearing
+    select_user(qtbot, desk, "Grace Hopper")
+
+    outside("UPDATE users SET name = 'Grace B. M. Hopper' WHERE email = 'grace@example.com'")
+
+    qtbot.waitUntil(lambda: "Grace B. M. Hopper" in cells(desk.table(Kind.USER)), timeout=LIVE_MS)
+    qtbot.waitUntil(
+        lambda: desk.form(Kind.USER).values()["name"] == "Grace B. M. Hopper", timeout=LIVE_MS
+    )
+    assert not desk.window.live.hearing
