@@ -55,10 +55,21 @@ def postdesk_file(
     with `migrations` (a folder) when given, to make one an update behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open_database(str(path), migrations_dir=migrations) as backend:
-        repo = Repository(backend)
-        for n in range(40):
-            user = repo.create_user(f"Someone {n}", f"someone{n}@example.com")
-            repo.create_post(user.id, f"Thoughts {n}", "Some words. " * 40)
+        if migrations is not None:  # an older schema: rows as a Postdesk of its day wrote them
+            for n in range(40):
+                backend.execute(
+                    "INSERT INTO users (name, email) VALUES (?, ?)",
+                    (f"Someone {n}", f"someone{n}@example.com"),
+                )
+                backend.execute(
+                    "INSERT INTO posts (user_id, title, content) VALUES (?, ?, ?)",
+                    (n + 1, f"Thoughts {n}", "Some words. " * 40),
+                )
+        else:
+            repo = Repository(backend)
+            for n in range(40):
+                user = repo.create_user(f"Someone {n}", f"someone{n}@example.com")
+                repo.create_post(user.id, f"Thoughts {n}", "Some words. " * 40)
     raw = sqlite3.connect(path)
     try:
         if future_version is not None:
