@@ -9,7 +9,7 @@ PACKAGE_STAMP := $(VENV)/.installed-package
 BUNDLE := dist/Postdesk/Postdesk
 export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
-.PHONY: run test faults bench bench-quick lint system-packages clean package install-desktop startup
+.PHONY: run test faults bench bench-quick bench-search lint system-packages clean package install-desktop startup
 
 run: $(STAMP)
 	$(BIN)/python -m desktop
@@ -47,6 +47,12 @@ bench: $(STAMP)
 # The same on a hundredth of the data, in about a minute.
 bench-quick: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/scale.py --quick
+
+# Full-text search: migration 006's time and index size on the large set, searches beside
+# LIKE, the bulk load with the index; add --quick for 1,000 users. PostgreSQL as for bench.
+bench-search: $(STAMP)
+	$(BIN)/python benchmarks/search_index.py \
+		--postgres "$${POSTDESK_BENCH_POSTGRES:-postgresql://postgres@127.0.0.1:5432/postgres}"
 
 # Launch to the window showing its rows: source, bundle and the floor, 10 runs each.
 startup: $(STAMP)

@@ -1,4 +1,5 @@
-"""The command line: run the app (default), migrate, seed, --self-check."""
+"""The command line: run the app (default), migrate, seed, export, import, search,
+--self-check."""
 
 from __future__ import annotations
 
@@ -107,6 +108,20 @@ def _list_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     load.add_argument("--dry-run", action="store_true", help="check the file, add nothing")
     load.add_argument("--yes", action="store_true", help="add the rows without asking")
 
+    find = commands.add_parser(
+        "search", help="print the posts whose text or comments hold all the words given"
+    )
+    _database_argument(find, None)
+    find.add_argument("--limit", type=_positive, default=100, metavar="N", help="at most N posts")
+    find.add_argument("words", nargs="+", metavar="WORDS", help='words, prefixes or "a phrase"')
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"a number of posts is 1 or more, not {value}")
+    return value
+
 
 NO_DISPLAY_EXIT = 2
 
@@ -132,6 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from desktop.cli import export_command, import_command
 
             return (export_command if args.command == "export" else import_command)(url, args)
+        if args.command == "search":
+            from desktop.cli import search_command
+
+            return search_command(url, " ".join(args.words), args.limit)
     except (StoreError, ValueError) as exc:
         print(f"postdesk: {exc}", file=sys.stderr)
         return 1

@@ -1,4 +1,5 @@
-"""The window-less commands: migrate, seed, export and import, printing what they did."""
+"""The window-less commands: migrate, seed, export, import and search, printing what they
+did or found."""
 
 from __future__ import annotations
 
@@ -211,3 +212,19 @@ def _confirmed(question: str) -> bool:
         print("Nothing was added: no terminal to confirm on; add --yes to import.")
         return False
     return input(question).strip().lower() in ("y", "yes")
+
+
+def search_command(url: DatabaseUrl, text: str, limit: int) -> int:
+    """The posts found, newest first: id, author email and title, tab-separated, one a line."""
+    with open_database(url, create=False) as backend:
+        page = Repository(backend).search_posts(text, limit=limit)
+    for hit in page.items:
+        print(f"{hit.post_id}\t{_one_line(hit.author_email)}\t{_one_line(hit.title)}")
+    if not page.items:
+        print("No posts match.", file=sys.stderr)
+    return 0
+
+
+def _one_line(text: str) -> str:
+    """Tabs and line breaks as spaces: one post stays one line of three fields."""
+    return "".join(" " if char in "\t\n\r\v\f\x85\u2028\u2029" else char for char in text)

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from desktop import paths
 from desktop.store.connection import open_database
 from desktop.store.repository import Repository
 
@@ -25,7 +26,8 @@ def test_migrate_applies_then_reports_nothing_pending(empty_url):
     second = postdesk("migrate", "--database", empty_url)
     assert second.returncode == 0, second.stderr
     assert "Nothing to migrate" in second.stdout
-    assert "schema version 003" in second.stdout
+    newest = sorted(p.name[:3] for p in paths.migrations_dir().glob("*.sql"))[-1]
+    assert f"schema version {newest}" in second.stdout
 
 
 def test_migrate_status_changes_nothing(empty_url):
@@ -40,7 +42,8 @@ def test_migrate_status_on_fresh_database_lists_pending(empty_url):
     status = postdesk("migrate", "--status", "--database", empty_url)
     if status.returncode == 0:
         assert "pending  001" in status.stdout
-        assert "3 pending" in status.stdout
+        versions = {p.name[:3] for p in paths.migrations_dir().glob("*.sql")}
+        assert f"{len(versions)} pending" in status.stdout
         with open_database(empty_url, migrate=False) as backend:
             assert "schema_migrations" not in backend.table_names()
     else:  # a SQLite file that does not exist yet is not created by --status
@@ -334,3 +337,42 @@ def test_import_of_posts_then_export_with_a_filter(empty_url, tmp_path):
     (record,) = json.loads(out.read_text("utf-8"))
     assert record["title"] == "Engine notes" and record["content"] == "first, with a comma"
     assert record["created_at"] == "2026-01-02T10:00:00.000Z"
+
+
+def _searchable(url: str) -> tuple[int, int]:
+    with open_database(url) as backend:
+        repo = Repository(backend)
+        ada = repo.create_user("Ada", "ada@example.org")
+        old = repo.create_post(ada.id, "Analytical\tEngine\nnotes", "On the loom.")
+        new = repo.create_post(ada.id, "Other", "Nothing here.")
+        repo.create_comment(new.id, "An analysis of Дом and 中文字.")
+    return old.id, new.id
+
+
+def test_search_prints_id_email_and_title_one_a_line(empty_url):
+    old, new = _searchable(empty_url)
+    result = postdesk("search", "--database", empty_url, "analy")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"{new}\tada@example.org\tOther",
+        f"{old}\tada@example.org\tAnalytical Engine notes",
+    ]
+    limited = postdesk("search", "--database", empty_url, "--limit", "1", "ANALY")
+    assert limited.stdout.splitlines() == [f"{new}\tada@example.org\tOther"]
+    words = postdesk("search", "--database", empty_url, "дом", "中文字")
+    assert words.stdout.splitlines() == [f"{new}\tada@example.org\tOther"]
+
+
+@pytest.mark.parametrize("typed", ['"analy', "NEAR(", "*", "' OR 1=1 --", "x" * 10_000, "...:^-"])
+def test_search_of_anything_typed_is_results_or_no_match(empty_url, typed):
+    _searchable(empty_url)
+    result = postdesk("search", "--database", empty_url, typed)
+    assert result.returncode == 0, result.stderr
+    if not result.stdout:
+        assert result.stderr == "No posts match.\n"
+
+
+def test_search_refuses_a_limit_below_one(empty_url):
+    result = postdesk("search", "--database", empty_url, "--limit", "0", "loom")
+    assert result.returncode == 2
+    assert "1 or more" in result.stderr

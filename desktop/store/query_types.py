@@ -43,6 +43,9 @@ DeleteCounts: TypeAlias = tuple[int, int, int, int]
 CommentCounts: TypeAlias = tuple[int, int]
 # an email as given, its key under the unique index's rule, the id of the user holding it
 EmailUse: TypeAlias = tuple[str, str, int | None]
+# post id, title, created_at, user id, name, email, matching comment id (None: the post
+# itself matched), the text the match was found in
+SearchRow: TypeAlias = tuple[int, str, Stored, int, str, str, int | None, str]
 
 
 class Queries(Protocol):
@@ -175,6 +178,18 @@ class Queries(Protocol):
     def pause_change_log(self, conn: Connection) -> int: ...
     def resume_change_log(self, conn: Connection) -> int: ...
     def log_whole_table(self, conn: Connection, *, table_name: str) -> int: ...
+
+    # -- search.<dialect>.sql -----------------------------------------------------------------
+    def search_posts(
+        self,
+        conn: Connection,
+        *,
+        posts_match: str,
+        comments_match: str,
+        after_id: int,
+        limit: int,
+    ) -> list[SearchRow]: ...
+    def count_search(self, conn: Connection, *, posts_match: str, comments_match: str) -> int: ...
 
     # -- history.sql ---------------------------------------------------------------------------
     def create_history_table(self, conn: Connection) -> int: ...

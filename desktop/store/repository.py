@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from desktop.store import search
 from desktop.store.backend import Backend
 from desktop.store.errors import (
     DeleteChangedError,
@@ -16,7 +17,7 @@ from desktop.store.errors import (
     StaleRecordError,
     ValidationError,
 )
-from desktop.store.query_types import CommentRow, PostRow, UserRow
+from desktop.store.query_types import CommentRow, PostRow, SearchRow, UserRow
 from desktop.store.records import (
     Comment,
     CommentCursor,
@@ -568,3 +569,64 @@ class Repository:
         with self.db.reading():
             found = self.q.comment_position(self.db.conn, id=comment_id, post_id=post_id)
         return None if found is None else int(found)
+
+    # -- full-text search -----------------------------------------------------------------
+    def search_posts(
+        self,
+        text: str,
+        limit: int = DEFAULT_PAGE,
+        after: search.SearchCursor | None = None,
+    ) -> Page[search.SearchHit, search.SearchCursor]:
+        """Posts whose title and content, or one of whose comments, hold every word typed
+        (desktop/store/search.py says what that means), highest id first. Anything typed is
+        a search: text with no word finds nothing."""
+        _check_limit(limit)
+        query = search.parse(text)
+        if query.empty or query.impossible:
+            return Page([], None)
+        start = after or search.FIRST_PAGE
+        posts_match, comments_match = self._search_matches(query)
+        with self.db.reading():
+            rows = list(
+                self.q.search_posts(
+                    self.db.conn,
+                    posts_match=posts_match,
+                    comments_match=comments_match,
+                    after_id=start.post_id,
+                    limit=limit + 1,
+                )
+            )
+        hits = [self._search_hit(row, query) for row in rows[:limit]]
+        more = len(rows) > limit
+        return Page(hits, search.SearchCursor(hits[-1].post_id) if more else None)
+
+    def count_search(self, text: str) -> int:
+        """How many posts search_posts finds in all."""
+        query = search.parse(text)
+        if query.empty or query.impossible:
+            return 0
+        posts_match, comments_match = self._search_matches(query)
+        with self.db.reading():
+            found = self.q.count_search(
+                self.db.conn, posts_match=posts_match, comments_match=comments_match
+            )
+        return int(found)
+
+    def _search_matches(self, query: search.SearchQuery) -> tuple[str, str]:
+        return search.backend_matches(self.db.dialect, query)
+
+    def _search_hit(self, row: SearchRow, query: search.SearchQuery) -> search.SearchHit:
+        post_id, title, created_at, user_id, name, email, comment_id, text = row
+        found = search.snippet(text, query)
+        if comment_id is None and not found.marks:
+            found = search.snippet(title, query)
+        return search.SearchHit(
+            post_id,
+            title,
+            self.db.time_from_db(created_at),
+            user_id,
+            name,
+            email,
+            comment_id,
+            found,
+        )

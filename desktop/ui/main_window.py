@@ -30,6 +30,7 @@ from desktop.store.errors import PasswordNeededError, StoreError
 from desktop.store.urls import DatabaseUrl, conninfo_parts
 from desktop.ui import prompts
 from desktop.ui.announce import announce
+from desktop.ui.dialogs.find_dialog import FindDialog
 from desktop.ui.dialogs.list_files import ListFiles
 from desktop.ui.editing import Editing, Kind
 from desktop.ui.forms.comment_form import CommentForm
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
     def __init__(self, worker: Worker, settings: Settings) -> None:
         super().__init__()
         self.worker = worker
+        self.find_dialog: FindDialog | None = None
         self.settings = settings
         self.url: DatabaseUrl | None = None
         self.opened: Opened | None = None
@@ -200,6 +202,12 @@ class MainWindow(QMainWindow):
         }
         edit_menu.addSeparator()
         self._action(edit_menu, "&Find", self._find, QKeySequence.StandardKey.Find)
+        self._action(
+            edit_menu,
+            "Find in Posts and C&omments…",
+            self.find_everywhere,
+            QKeySequence("Ctrl+Shift+F"),
+        )
         self._action(edit_menu, "&Refresh", self.editing.refresh, QKeySequence.StandardKey.Refresh)
 
         go_menu = self.menuBar().addMenu("&Go")
@@ -301,6 +309,14 @@ class MainWindow(QMainWindow):
             box.setFocus()
             box.selectAll()
 
+    def find_everywhere(self) -> None:
+        """The search dialog, kept from one use to the next with its last search."""
+        if self.find_dialog is None:
+            self.find_dialog = FindDialog(self.worker, self)
+            self.find_dialog.open_requested.connect(self.editing.open_found)
+        self.find_dialog.show()
+        self.find_dialog.activateWindow()
+
     def _focus_changed(self, _old: QWidget | None, _new: QWidget | None) -> None:
         self._update_actions()
 
@@ -395,6 +411,8 @@ class MainWindow(QMainWindow):
         self._show_read_only(opened.read_only_reason)
         self.editing.reset()
         self.live.start(opened.url)
+        if self.find_dialog is not None:  # its results were another database's
+            self.find_dialog.search_now()
         # The keyboard stays in the pane it was in, not in whatever Qt picks as the
         # cleared forms give up the focus.
         self.panes[self._focus_kind].table.setFocus()

@@ -2,9 +2,9 @@
 partial table or row, and migrates cleanly.
 
 A process (tests/support/slow_migrate.py) applies the shipped migrations plus a test
-migration 004 that creates a table, fills it (on SQLite with more than the page cache
+migration 903 that creates a table, fills it (on SQLite with more than the page cache
 holds, so uncommitted pages reach the WAL file), adds a user, and then waits: pg_sleep on
-PostgreSQL, a long recursive query on SQLite. Once the process is really inside 004 it is
+PostgreSQL, a long recursive query on SQLite. Once the process is really inside 903 it is
 killed with SIGKILL.
 """
 
@@ -27,7 +27,7 @@ import pytest
 from desktop import paths
 from desktop.store.backend import Backend
 from desktop.store.connection import open_database
-from desktop.store.migrations import MigrationRunner, checksum_of
+from desktop.store.migrations import MigrationRunner, checksum_of, discover
 from desktop.store.repository import Repository
 from tests.conftest import MakeDatabase
 from tests.faults.conftest import Ledger
@@ -74,7 +74,7 @@ def write_migrations(folder: Path, *, slow: bool) -> Path:
     shutil.copytree(paths.migrations_dir(), folder)
     for dialect, sql in SLOW.items():
         text = sql if slow else without_the_wait(sql)
-        (folder / f"004_slow_notes.{dialect}.sql").write_text(text, encoding="utf-8")
+        (folder / f"903_slow_notes.{dialect}.sql").write_text(text, encoding="utf-8")
     return folder
 
 
@@ -181,16 +181,17 @@ def test_kill_9_during_a_migration(
         assert wal.exists() and wal.stat().st_size > 1_000_000
     else:
         wait_in_pg_sleep(request.getfixturevalue("pg_admin_url"), pid)
-    assert "applied 004" not in lines.seen
+    assert "applied 903" not in lines.seen
     os.kill(process.pid, signal.SIGKILL)
     assert process.wait(10) == -signal.SIGKILL
 
     fast = write_migrations(tmp_path / "fast", slow=False)
-    # What the next launch finds, before it migrates: version 003, nothing of 004.
+    # What the next launch finds, before it migrates: the shipped version, nothing of 903.
     with open_database(url, migrate=False, migrations_dir=fast) as looking:
+        shipped = [m.version for m in discover(paths.migrations_dir(), looking.dialect)]
         status = MigrationRunner(looking, fast).status()
-        assert status.current_version == "003"
-        assert [m.version for m in status.pending] == ["004"]
+        assert status.current_version == shipped[-1]
+        assert [m.version for m in status.pending] == ["903"]
         assert "slow_notes" not in looking.table_names()
         assert users_named(looking, "Half Way") == 0
         after_crash = Repository(looking).table_counts()
@@ -201,8 +202,8 @@ def test_kill_9_during_a_migration(
     reopened = reopen(url, fast, pid, request)
     with reopened:
         history = run(reopened, "SELECT version, checksum FROM schema_migrations ORDER BY version")
-        assert [version for version, _ in history] == ["001", "002", "003", "004"]
-        assert history[-1][1] == checksum_of(fast / f"004_slow_notes.{dialect}.sql")
+        assert [version for version, _ in history] == [*shipped, "903"]
+        assert history[-1][1] == checksum_of(fast / f"903_slow_notes.{dialect}.sql")
         notes = int(run(reopened, "SELECT count(*) FROM slow_notes")[0][0])
         ledger.check_rows(ROWS, notes, "slow_notes (written once, after the crash)")
         ledger.check_rows(1, users_named(reopened, "Half Way"), "the migration's user")

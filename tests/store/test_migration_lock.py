@@ -17,9 +17,17 @@ import pytest
 from desktop import paths
 from desktop.store.connection import open_database
 from desktop.store.errors import MigrationCancelledError, MigrationLockTimeoutError
-from desktop.store.migrations import LockWait, Migration, MigrationRunner, lock_wait_message
+from desktop.store.migrations import (
+    LockWait,
+    Migration,
+    MigrationRunner,
+    discover,
+    lock_wait_message,
+)
 from desktop.store.postgres import MIGRATION_LOCK_KEY
 from tests.support.dbtools import run
+
+SHIPPED = [m.version for m in discover(paths.migrations_dir(), "postgresql")]
 
 pytestmark = pytest.mark.postgres
 
@@ -39,7 +47,7 @@ def url(make_database: Any, pg_admin_url: str) -> str:
 def migrations(tmp_path: Path) -> Path:
     """db/migrations/ and one more, pending, migration."""
     folder = Path(shutil.copytree(paths.migrations_dir(), tmp_path / "migrations"))
-    (folder / "999_notes.sql").write_text("CREATE TABLE notes (body TEXT NOT NULL);\n")
+    (folder / "903_notes.sql").write_text("CREATE TABLE notes (body TEXT NOT NULL);\n")
     return folder
 
 
@@ -126,8 +134,8 @@ def test_the_migration_goes_on_once_the_lock_is_released(url, migrations, holder
     migrating.finish()
 
     assert migrating.error is None
-    assert [m.version for m in migrating.result or []] == ["999"]
-    assert [version for version, _ in history(url)] == ["001", "002", "003", "999"]
+    assert [m.version for m in migrating.result or []] == ["903"]
+    assert [version for version, _ in history(url)] == [*SHIPPED, "903"]
 
 
 def test_the_wait_has_a_limit(url, migrations, holder):
@@ -162,8 +170,8 @@ def test_the_lock_lasts_one_transaction_only(make_database, pg_admin_url):
     finally:
         backend.close()
 
-    assert [m.version for m in applied] == ["001", "002", "003"]
-    assert held_between == [[], [], []]
+    assert [m.version for m in applied] == SHIPPED
+    assert held_between == [[] for _ in SHIPPED]
 
 
 @pytest.fixture
@@ -223,9 +231,9 @@ def test_launches_at_once_through_the_pooler_migrate_once_and_leave_no_lock(
 
             assert [a for a in answers if "error" in a] == []
             applied = sorted(version for a in answers for version in a["applied"])
-            assert applied == ["001", "002", "003", "999"]
+            assert applied == [*SHIPPED, "903"]
             assert advisory_locks_on(pg_admin_url, direct) == []
-            assert [version for version, _ in history(direct)] == ["001", "002", "003", "999"]
+            assert [version for version, _ in history(direct)] == [*SHIPPED, "903"]
     finally:
         workers.close()
 
@@ -246,4 +254,4 @@ def test_waiting_through_the_pooler_can_be_cancelled_and_then_goes_on(
     holder.release()
     again.finish()
     assert again.error is None
-    assert [version for version, _ in history(url)] == ["001", "002", "003", "999"]
+    assert [version for version, _ in history(url)] == [*SHIPPED, "903"]

@@ -67,14 +67,14 @@ def history(backend) -> list[tuple[Any, ...]]:
 
 def test_a_fresh_database_gets_every_migration_with_its_history(opened, dialect):
     known = discover(paths.migrations_dir(), dialect)
-    assert [m.version for m in known] == ["001", "002", "003"]
+    assert [m.version for m in known][:2] == ["001", "002"]
     before = datetime.now(UTC)
 
     applied = MigrationRunner(opened).migrate()
 
     assert applied == known
     rows = history(opened)
-    assert [row[0] for row in rows] == ["001", "002", "003"]
+    assert [row[0] for row in rows] == [m.version for m in known]
     for (version, name, checksum, applied_at, duration_ms), migration in zip(
         rows, known, strict=True
     ):
@@ -90,7 +90,7 @@ def test_a_fresh_database_gets_every_migration_with_its_history(opened, dialect)
     assert {"users", "posts", "comments"} <= opened.table_names()
     status = MigrationRunner(opened).status()
     assert status.pending == []
-    assert status.current_version == "003"
+    assert status.current_version == known[-1].version
 
 
 def test_the_right_dialect_file_is_applied(dialect):
@@ -112,28 +112,30 @@ def test_a_second_run_is_a_no_op(opened, empty_url):
 
 def test_pending_migrations_apply_in_order(opened, migrations, dialect):
     MigrationRunner(opened).migrate()
-    # 005 needs the table 004 makes: applied in the wrong order, it would fail.
-    write(migrations, "005_tag_data.sql", "INSERT INTO tags (label) VALUES ('first');\n")
-    write(migrations, "004_tags.sql", "CREATE TABLE tags (label TEXT NOT NULL);\n")
+    # 004 needs the table 003 makes: applied in the wrong order, it would fail.
+    write(migrations, "904_tag_data.sql", "INSERT INTO tags (label) VALUES ('first');\n")
+    write(migrations, "903_tags.sql", "CREATE TABLE tags (label TEXT NOT NULL);\n")
     runner = MigrationRunner(opened, migrations)
-    assert [m.version for m in runner.status().pending] == ["004", "005"]
+    assert [m.version for m in runner.status().pending] == ["903", "904"]
     seen: list[tuple[str, int, int]] = []
 
     applied = runner.migrate(lambda m, done, total: seen.append((m.version, done, total)))
 
-    assert [m.version for m in applied] == ["004", "005"]
-    assert seen == [("001", 1, 5), ("002", 2, 5), ("003", 3, 5), ("004", 4, 5), ("005", 5, 5)]
-    assert [row[0] for row in history(opened)] == ["001", "002", "003", "004", "005"]
+    assert [m.version for m in applied] == ["903", "904"]
+    everything = [*shipped_versions(dialect), "903", "904"]
+    total = len(everything)
+    assert seen == [(version, n, total) for n, version in enumerate(everything, start=1)]
+    assert [row[0] for row in history(opened)] == everything
     assert run(opened, "SELECT label FROM tags") == [("first",)]
     assert runner.status().pending == []
 
 
-def test_open_database_applies_a_given_migrations_folder(empty_url, migrations):
-    write(migrations, "004_tags.sql", "CREATE TABLE tags (label TEXT NOT NULL);\n")
+def test_open_database_applies_a_given_migrations_folder(empty_url, migrations, dialect):
+    write(migrations, "903_tags.sql", "CREATE TABLE tags (label TEXT NOT NULL);\n")
     backend = open_database(empty_url, migrations_dir=migrations)
     try:
         assert "tags" in backend.table_names()
-        assert [row[0] for row in history(backend)] == ["001", "002", "003", "004"]
+        assert [row[0] for row in history(backend)] == [*shipped_versions(dialect), "903"]
     finally:
         backend.close()
 
@@ -150,7 +152,7 @@ CREATE TABLE never (x INTEGER);
 def test_a_migration_failing_half_way_is_undone_whole(opened, migrations):
     MigrationRunner(opened).migrate()
     Repository(opened).create_user("Kept", "kept@example.com")
-    write(migrations, "004_half_way.sql", HALF_WAY)
+    write(migrations, "903_half_way.sql", HALF_WAY)
     before = snapshot(opened)
     runner = MigrationRunner(opened, migrations)
 
@@ -158,15 +160,15 @@ def test_a_migration_failing_half_way_is_undone_whole(opened, migrations):
         runner.migrate()
 
     assert type(failure.value) is MigrationError
-    assert "004" in str(failure.value)
+    assert "903" in str(failure.value)
     assert "half_way" in str(failure.value)
     assert snapshot(opened) == before  # no table half, no row in it, no user Half
     assert {"half", "never"}.isdisjoint(opened.table_names())
-    assert runner.status().current_version == "003"
+    assert runner.status().current_version == shipped_versions(opened.dialect)[-1]
 
     # Once the file is fixed, it applies: nothing was left over to trip it up.
-    write(migrations, "004_half_way.sql", HALF_WAY.replace("THIS IS NOT SQL;\n", ""))
-    assert [m.version for m in runner.migrate()] == ["004"]
+    write(migrations, "903_half_way.sql", HALF_WAY.replace("THIS IS NOT SQL;\n", ""))
+    assert [m.version for m in runner.migrate()] == ["903"]
     assert run(opened, "SELECT x FROM half") == [(1,)]
 
 
@@ -182,13 +184,13 @@ def test_a_failing_first_migration_leaves_no_tables(opened, tmp_path):
     assert opened.table_names() == set()
 
 
-def test_open_database_reports_a_failing_migration(empty_url, migrations):
-    write(migrations, "004_half_way.sql", HALF_WAY)
-    with pytest.raises(MigrationError, match="004"):
+def test_open_database_reports_a_failing_migration(empty_url, migrations, dialect):
+    write(migrations, "903_half_way.sql", HALF_WAY)
+    with pytest.raises(MigrationError, match="903"):
         open_database(empty_url, migrations_dir=migrations)
     backend = open_database(empty_url)  # the shipped migrations still apply cleanly
     try:
-        assert [row[0] for row in history(backend)] == ["001", "002", "003"]
+        assert [row[0] for row in history(backend)] == shipped_versions(dialect)
     finally:
         backend.close()
 
@@ -200,7 +202,7 @@ def test_a_changed_migration_is_refused(opened, migrations, dialect):
     MigrationRunner(opened, migrations).migrate()
     edited = migrations / "002_list_and_lookup_indexes.sql"
     edited.write_text(edited.read_text() + "\nCREATE INDEX idx_extra ON posts (title);\n")
-    write(migrations, "004_pending.sql", "CREATE TABLE pending (x INTEGER);\n")
+    write(migrations, "903_pending.sql", "CREATE TABLE pending (x INTEGER);\n")
     before = snapshot(opened)
     runner = MigrationRunner(opened, migrations)
 
@@ -229,18 +231,18 @@ def test_editing_the_other_dialects_file_is_no_change(opened, migrations, dialec
 
 
 def test_a_database_from_a_newer_app_is_refused(opened, empty_url, migrations, tmp_path):
-    write(migrations, "004_newer.sql", "CREATE TABLE newer (x INTEGER);\n")
+    write(migrations, "903_newer.sql", "CREATE TABLE newer (x INTEGER);\n")
     MigrationRunner(opened, migrations).migrate()
     # This app knows 001, 002 and its own 004, but not the 003 in the history.
     ours = Path(shutil.copytree(paths.migrations_dir(), tmp_path / "ours"))
-    write(ours, "005_other.sql", "CREATE TABLE other (x INTEGER);\n")
+    write(ours, "904_other.sql", "CREATE TABLE other (x INTEGER);\n")
     before = snapshot(opened)
     runner = MigrationRunner(opened, ours)
 
     with pytest.raises(SchemaTooNewError) as refused:
         runner.migrate()
-    assert refused.value.version == "004"
-    assert "004" in str(refused.value)
+    assert refused.value.version == "903"
+    assert "903" in str(refused.value)
     with pytest.raises(SchemaTooNewError):
         runner.status()
     with pytest.raises(SchemaTooNewError):
@@ -283,10 +285,10 @@ def test_broken_migration_files_are_refused(tmp_path, files, dialect_name):
 
 def test_broken_files_are_refused_before_touching_the_database(opened, migrations):
     MigrationRunner(opened).migrate()
-    write(migrations, "004_tags.sql", "CREATE TABLE tags (x INTEGER);\n")
-    write(migrations, "004_labels.sql", "CREATE TABLE labels (x INTEGER);\n")
+    write(migrations, "903_tags.sql", "CREATE TABLE tags (x INTEGER);\n")
+    write(migrations, "903_labels.sql", "CREATE TABLE labels (x INTEGER);\n")
     before = snapshot(opened)
-    with pytest.raises(MigrationFilesError, match="004"):
+    with pytest.raises(MigrationFilesError, match="903"):
         MigrationRunner(opened, migrations).migrate()
     assert snapshot(opened) == before
 
@@ -337,12 +339,13 @@ def test_status_changes_nothing(opened, empty_url, migrations, dialect):
     status = runner.status()
     assert status.applied == []
     assert status.current_version is None
-    assert [m.version for m in status.pending] == ["001", "002", "003"]
+    assert [m.version for m in status.pending] == shipped_versions(dialect)
     assert opened.table_names() == set()
 
     # Half-way: only 001 applied.
-    for later in [*migrations.glob("002_*.sql"), *migrations.glob("003_*.sql")]:
-        later.unlink()
+    for later in migrations.glob("*.sql"):
+        if not later.name.startswith("001_"):
+            later.unlink()
     MigrationRunner(opened, migrations).migrate()
     before = snapshot(opened)
     files = file_state(empty_url) if dialect == "sqlite" else {}
@@ -350,7 +353,7 @@ def test_status_changes_nothing(opened, empty_url, migrations, dialect):
     status = runner.status()
 
     assert [row.version for row in status.applied] == ["001"]
-    assert [m.version for m in status.pending] == ["002", "003"]
+    assert [m.version for m in status.pending] == shipped_versions(dialect)[1:]
     assert snapshot(opened) == before
     if dialect == "sqlite":
         assert file_state(empty_url) == files
@@ -371,7 +374,7 @@ INSERT INTO notes (id, body) VALUES (4, 'no semicolon after the last statement')
 
 def test_semicolons_inside_literals_and_comments(opened, migrations):
     MigrationRunner(opened).migrate()
-    write(migrations, "004_notes.sql", TRICKY_TEXT)
+    write(migrations, "903_notes.sql", TRICKY_TEXT)
 
     MigrationRunner(opened, migrations).migrate()
 
@@ -409,8 +412,8 @@ CREATE INDEX idx_audit_user ON audit (user_id);
 
 def test_a_trigger_with_several_statements(opened, migrations):
     MigrationRunner(opened).migrate()
-    write(migrations, "004_audit.sqlite.sql", AUDIT_SQLITE)
-    write(migrations, "004_audit.postgresql.sql", AUDIT_POSTGRESQL)
+    write(migrations, "903_audit.sqlite.sql", AUDIT_SQLITE)
+    write(migrations, "903_audit.postgresql.sql", AUDIT_POSTGRESQL)
 
     MigrationRunner(opened, migrations).migrate()
     user = Repository(opened).create_user("Ann", "ann@example.com")
@@ -493,8 +496,8 @@ ONE_ROW = "CREATE TABLE filler (n INTEGER NOT NULL);\nINSERT INTO filler (n) VAL
 def test_processes_migrating_one_fresh_database_at_once(
     dialect, make_database, migrations, workers
 ):
-    write(migrations, "004_filler.sql", ONE_ROW)
-    expected = [*shipped_versions(dialect), "004"]
+    write(migrations, "903_filler.sql", ONE_ROW)
+    expected = [*shipped_versions(dialect), "903"]
     for _attempt in range(4):
         url = make_database(dialect)
 

@@ -2,8 +2,8 @@
 
 Seeds a throw-away database with the demo data, drives the real window as a person would,
 and saves PNGs of the main window, of a post being edited, of the bar a form shows when
-someone else changes its record meanwhile, and of the question asked on opening a database
-built straight from the specification.
+someone else changes its record meanwhile, of search results and of the question asked on
+opening a database built straight from the specification.
 """
 
 from __future__ import annotations
@@ -97,11 +97,27 @@ def main(folder: Path) -> int:
     window.grab().save(str(folder / "live-change.png"))
 
     form.revert()
+    find_results(window, folder)
     adopt_question(window, scratch, folder)
     window.close()
     worker.stop()
     del app
     return 0
+
+
+def find_results(window: MainWindow, folder: Path) -> None:
+    """Edit ▸ Find in Posts and Comments… with a search that matches posts and comments."""
+    window.find_everywhere()
+    dialog = window.find_dialog
+    assert dialog is not None
+    dialog.box.setText("the")
+    dialog.search_now()
+    wait_until(lambda: dialog.results.total is not None and not window.worker.busy)
+    dialog.table.selectRow(0)
+    for _ in range(5):
+        QCoreApplication.processEvents()
+    dialog.grab().save(str(folder / "find.png"))
+    dialog.close()
 
 
 def adopt_question(window: MainWindow, scratch: Path, folder: Path) -> None:

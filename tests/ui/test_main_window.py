@@ -33,7 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import paths
 from desktop.store.connection import open_database
+from desktop.store.migrations import discover
 from desktop.store.records import Post, User
 from desktop.store.seeding import GeneratePlan, generate
 from desktop.store.urls import DatabaseUrl, conninfo_parts, parse_url
@@ -447,7 +449,8 @@ def test_switch_from_file_to_server_and_back(
     assert cells(desk.table(Kind.USER)) == ["Edsger Dijkstra"]
     where = f"{parts['user']}@{parts['host']}:{parts['port']}/{parts['dbname']}"
     label = window.database_label.text()
-    assert where in label and "schema 003" in label and label.startswith("PostgreSQL")
+    newest = discover(paths.migrations_dir(), "postgresql")[-1].version
+    assert where in label and f"schema {newest}" in label and label.startswith("PostgreSQL")
     qtbot.waitUntil(lambda: window.findChild(QDialog, "connectDialog") is None)
     select_user(qtbot, desk, "Edsger Dijkstra")
     assert cells(desk.table(Kind.POST)) == ["Go To"]
@@ -458,7 +461,8 @@ def test_switch_from_file_to_server_and_back(
     wait_idle(qtbot, desk.worker)
     assert window.url == DatabaseUrl("sqlite", file_url)
     assert cells(desk.table(Kind.USER)) == USER_NAMES
-    assert window.database_label.text() == f"SQLite: {file_url} · schema 003"
+    newest = discover(paths.migrations_dir(), "sqlite")[-1].version
+    assert window.database_label.text() == f"SQLite: {file_url} · schema {newest}"
     assert desk.form(Kind.USER).record is None and cells(desk.table(Kind.POST)) == []
 
 

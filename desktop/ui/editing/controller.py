@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QTimer, Signal
@@ -21,7 +22,7 @@ from desktop.store.errors import (
     StoreError,
     ValidationError,
 )
-from desktop.store.records import DeleteReport, Post, User
+from desktop.store.records import Comment, DeleteReport, Post, User
 from desktop.store.repository import Repository
 from desktop.store.validation import trimmed
 from desktop.ui import prompts
@@ -287,6 +288,45 @@ class Editing(QObject):
             self.worker.submit(lambda repo: handler.position(repo, keep, query), found, owner=self)
 
         self.leave(self.all_forms(), again)
+
+    # -- opening a search result --------------------------------------------------------------
+    def open_found(self, post_id: int, comment_id: int | None) -> None:
+        """Show a found post in the three panes: its author selected, the post selected, and
+        the matching comment selected when the match was in a comment."""
+        self.leave(self.all_forms(), lambda: self._locate_found(post_id, comment_id))
+
+    def _locate_found(self, post_id: int, comment_id: int | None) -> None:
+        user_filter, post_filter = self.filter_text(Kind.USER), self.filter_text(Kind.POST)
+        self.worker.submit(
+            lambda repo: _locate(repo, post_id, comment_id, user_filter, post_filter),
+            self._show_found,
+            owner=self,
+        )
+
+    def _show_found(self, found: _Found | None) -> None:
+        if found is None:
+            self.message.emit("That post is gone: someone else deleted it.")
+            return
+        self._set_filter_quietly(Kind.USER, found.user_filter)
+        self._set_filter_quietly(Kind.POST, found.post_filter)
+        self.users.set_query(Query(None, found.user_filter))
+        self._select_row_when_counted(Kind.USER, found.user_row)
+        self._show(Kind.USER, found.user)  # lists the author's posts
+        self._select_row_when_counted(Kind.POST, found.post_row)
+        self._show(Kind.POST, found.post)  # lists the post's comments
+        if found.comment is not None and found.comment_row is not None:
+            self._select_row_when_counted(Kind.COMMENT, found.comment_row)
+            self._show(Kind.COMMENT, found.comment)
+        focus = Kind.COMMENT if found.comment_row is not None else Kind.POST
+        self.panes[focus].table.setFocus()
+
+    def _set_filter_quietly(self, kind: Kind, text: str) -> None:
+        """Put `text` in a filter box without it asking for a new list."""
+        box = self.panes[kind].filter
+        if box is not None and trimmed(box.text()) != text:
+            box.blockSignals(True)
+            box.setText(text)
+            box.blockSignals(False)
 
     # -- new ----------------------------------------------------------------------------------
     def new(self, kind: Kind) -> None:
@@ -558,6 +598,47 @@ class Editing(QObject):
         dialog.accepted.connect(chosen)
         dialog.rejected.connect(dialog.deleteLater)
         dialog.open()
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A search result located in the three lists, with the filters that list it."""
+
+    user: User
+    post: Post
+    comment: Comment | None
+    user_filter: str
+    post_filter: str
+    user_row: int
+    post_row: int
+    comment_row: int | None
+
+
+def _locate(
+    repo: Repository, post_id: int, comment_id: int | None, user_filter: str, post_filter: str
+) -> _Found | None:
+    """Where a found post, its author and the matching comment stand in their lists; a
+    filter that hides one of them is dropped. None: the post is gone."""
+    try:
+        post = repo.get_post(post_id)
+        user = repo.get_user(post.user_id)
+        comment = repo.get_comment(comment_id) if comment_id is not None else None
+    except NotFoundError:
+        return None
+    user_row = repo.user_position(user.id, user_filter)
+    if user_row is None:
+        user_filter, user_row = "", repo.user_position(user.id, "")
+    post_row = repo.post_position(post.id, user.id, post_filter)
+    if post_row is None:
+        post_filter, post_row = "", repo.post_position(post.id, user.id, "")
+    if user_row is None or post_row is None:
+        return None
+    comment_row = None
+    if comment is not None and comment.post_id == post.id:
+        comment_row = repo.comment_position(comment.id, post.id)
+    return _Found(
+        user, post, comment, user_filter, post_filter, user_row, post_row, comment_row
+    )
 
 
 def _naming(kind: Kind, error: StoreError) -> str:
