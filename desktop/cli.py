@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from desktop import paths
 from desktop.store.connection import open_database
+from desktop.store.copying import TableProgress
 from desktop.store.migrations import LockWait, MigrationRunner, lock_wait_message
 from desktop.store.seeding import GeneratePlan, generate, load_demo
 from desktop.store.urls import DatabaseUrl
@@ -93,3 +95,35 @@ def seed_command(url: DatabaseUrl, args: argparse.Namespace) -> int:
 def _print_progress(done: int, total: int) -> None:
     percent = 100 * done / total if total else 100
     print(f"\r  {done:,} of {total:,} rows ({percent:.0f}%)", end="", file=sys.stderr, flush=True)
+
+
+def copy_command(source: DatabaseUrl, destination: DatabaseUrl) -> int:
+    from desktop.store.copying import copy_database
+
+    _ensure_folder(destination)
+    report = copy_database(source, destination, progress=_CopyProgress())
+    print(report.summary())
+    return 0
+
+
+class _CopyProgress:
+    """Each table's rows and rows per second on stderr: one line redrawn on a terminal,
+    otherwise at most a line a second (and each table's last), so a log stays short."""
+
+    def __init__(self) -> None:
+        self.redraw = sys.stderr.isatty()
+        self.shown_at = 0.0
+
+    def __call__(self, step: TableProgress) -> None:
+        finished = step.rows >= step.total
+        text = (
+            f"  {step.table}: {step.rows:,} of {step.total:,} rows, "
+            f"{step.rows_per_second:,.0f} rows/s"
+        )
+        if self.redraw:
+            print(f"\r{text}", end="\n" if finished else "", file=sys.stderr, flush=True)
+            return
+        now = time.monotonic()
+        if finished or step.rows == 0 or now - self.shown_at >= 1.0:
+            self.shown_at = now
+            print(text, file=sys.stderr, flush=True)

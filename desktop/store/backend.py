@@ -42,6 +42,11 @@ class Backend(abc.ABC):
         """Translate driver errors of reads into StoreErrors."""
 
     @abc.abstractmethod
+    def snapshot(self) -> AbstractContextManager[None]:
+        """A read-only transaction: every read inside sees the database as it was at one
+        moment, whatever others commit meanwhile, and nothing can be written."""
+
+    @abc.abstractmethod
     def try_migration_lock(self) -> bool:
         """Inside the current transaction, take the migration lock if it is free (never
         waiting); the transaction's end releases it. Two processes never apply the same

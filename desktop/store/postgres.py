@@ -102,6 +102,12 @@ class PostgresBackend(Backend):
         except psycopg.Error as exc:
             raise translate_error(exc, self) from exc
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        with self.reading(), self.conn.transaction():
+            self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield
+
     def try_migration_lock(self) -> bool:
         # Transaction-level: a session lock taken through a transaction-pooling PgBouncer
         # is released on another server connection, or never, and then blocks everyone.

@@ -84,6 +84,21 @@ class SqliteBackend(Backend):
         except sqlite3.Error as exc:
             raise translate_error(exc, self.url) from exc
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        # A deferred BEGIN takes no write lock, and in WAL mode the transaction keeps seeing
+        # the file as it was at its first read; query_only refuses any write meanwhile.
+        with self.reading():
+            self.conn.execute("PRAGMA query_only = ON")
+            try:
+                self.conn.execute("BEGIN")
+                try:
+                    yield
+                finally:
+                    self._roll_back()
+            finally:
+                self.conn.execute("PRAGMA query_only = OFF")
+
     def try_migration_lock(self) -> bool:
         # Each migration runs in BEGIN IMMEDIATE and re-reads the history inside it: the
         # write lock serialises migrating processes, so no separate lock is needed.
