@@ -2,10 +2,12 @@
 -- queries). Rows are read in id order, a batch at a time, with every timestamp as UTC
 -- ISO-8601 text to the millisecond: the form SQLite stores and PostgreSQL reads.
 --
--- A table's checksum is order-independent: every row becomes one canonical line (its values
--- as COPY's text format writes them, tab-separated, timestamps as above), the line's MD5 is
--- cut into two signed 64-bit integers, and each half is summed over the table. Both
--- dialects build the very same line, so equal data gives equal sums on either side.
+-- A table's checksum is order-independent: every row becomes one canonical line (a number
+-- followed by a comma, a text as its length in characters, a colon and the text itself, a
+-- timestamp as above or '-' when there is none), the line's MD5 is cut into two signed
+-- 64-bit integers, and each half is summed over the table. Both dialects build the very
+-- same line, so equal data gives equal sums on either side. (Length prefixes rather than
+-- escaped separators: half the server's work per row.)
 
 -- name: copy_users_batch(after, limit)
 SELECT id, name, email, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
@@ -24,10 +26,10 @@ SELECT count(*),
        coalesce(sum(('x' || left(h, 16))::bit(64)::bigint), 0)::text || ' '
        || coalesce(sum(('x' || right(h, 16))::bit(64)::bigint), 0)::text
 FROM (SELECT md5(convert_to(
-       id::text
-       || chr(9) || replace(replace(replace(replace(name, '\', '\\'), chr(9), '\t'), chr(10), '\n'), chr(13), '\r')
-       || chr(9) || replace(replace(replace(replace(email, '\', '\\'), chr(9), '\t'), chr(10), '\n'), chr(13), '\r')
-       || chr(9) || coalesce(to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '\N'), 'UTF8')) AS h
+       id || ','
+       || length(name) || ':' || name
+       || length(email) || ':' || email
+       || coalesce(to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '-'), 'UTF8')) AS h
       FROM users) AS lines;
 
 -- name: copy_posts_checksum()^
@@ -35,11 +37,11 @@ SELECT count(*),
        coalesce(sum(('x' || left(h, 16))::bit(64)::bigint), 0)::text || ' '
        || coalesce(sum(('x' || right(h, 16))::bit(64)::bigint), 0)::text
 FROM (SELECT md5(convert_to(
-       id::text
-       || chr(9) || user_id::text
-       || chr(9) || replace(replace(replace(replace(title, '\', '\\'), chr(9), '\t'), chr(10), '\n'), chr(13), '\r')
-       || chr(9) || replace(replace(replace(replace(content, '\', '\\'), chr(9), '\t'), chr(10), '\n'), chr(13), '\r')
-       || chr(9) || coalesce(to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '\N'), 'UTF8')) AS h
+       id || ','
+       || user_id || ','
+       || length(title) || ':' || title
+       || length(content) || ':' || content
+       || coalesce(to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '-'), 'UTF8')) AS h
       FROM posts) AS lines;
 
 -- name: copy_comments_checksum()^
@@ -47,9 +49,9 @@ SELECT count(*),
        coalesce(sum(('x' || left(h, 16))::bit(64)::bigint), 0)::text || ' '
        || coalesce(sum(('x' || right(h, 16))::bit(64)::bigint), 0)::text
 FROM (SELECT md5(convert_to(
-       id::text
-       || chr(9) || post_id::text
-       || chr(9) || replace(replace(replace(replace(body, '\', '\\'), chr(9), '\t'), chr(10), '\n'), chr(13), '\r'), 'UTF8')) AS h
+       id || ','
+       || post_id || ','
+       || length(body) || ':' || body, 'UTF8')) AS h
       FROM comments) AS lines;
 
 -- A timestamptz column holds only readable times.
