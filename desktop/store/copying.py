@@ -83,10 +83,20 @@ class TableProgress:
     rows: int
     total: int
     seconds: float  # since this table's copy began
+    all_rows: int = 0  # of every table, so far
+    all_total: int = 0
+    all_seconds: float = 0.0  # since the copy began
 
     @property
     def rows_per_second(self) -> float:
         return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def seconds_left(self) -> float | None:
+        """Until every row is written, at the pace so far (checking comes after)."""
+        if self.all_rows <= 0 or self.all_seconds <= 0:
+            return None
+        return (self.all_total - self.all_rows) * self.all_seconds / self.all_rows
 
 
 Progress = Callable[[TableProgress], None]
@@ -121,6 +131,7 @@ def copy_database(
     *,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> CopyReport:
     """Copy everything of `source_url` into `destination_url` (created if it is a new file)."""
     started = time.monotonic()
@@ -134,7 +145,9 @@ def copy_database(
     ):
         raise CopyRefusedError("The source and the destination are the same database.")
     with open_source(source_url) as source, open_destination(destination_url) as destination:
-        report = copy_between(source, destination, progress=progress, cancel=cancel)
+        report = copy_between(
+            source, destination, progress=progress, cancel=cancel, batch_rows=batch_rows
+        )
     report.seconds = time.monotonic() - started
     return report
 
@@ -211,10 +224,12 @@ def copy_between(
             destination.lock_for_bulk_load(TABLE_NAMES)
             refuse_nonempty(destination)  # again, now that nobody else can add any
             with destination.bulk_load(TABLE_NAMES, set_indexes_aside=True):
+                pace = _Pace(progress, sum(totals.values()))
                 for table in TABLES:
-                    rows = _read(source, table, totals[table.name], batch_rows, progress, cancel)
+                    rows = _read(source, table, totals[table.name], batch_rows, pace, cancel)
                     destination.bulk_insert(table.name, table.columns, rows)
                     _check_cancel(cancel)
+                    pace.table_done(totals[table.name])
             for name in TABLE_NAMES:
                 destination.after_bulk_insert(name)
             report.counts = _verify(source, destination)
@@ -223,20 +238,41 @@ def copy_between(
     return report
 
 
+class _Pace:
+    """Turns each table's rows read into TableProgress with the whole copy's figures."""
+
+    def __init__(self, progress: Progress | None, all_total: int) -> None:
+        self.progress = progress
+        self.all_total = all_total
+        self.earlier = 0  # rows of the tables already copied
+        self.started = time.monotonic()
+
+    def __call__(self, table: str, rows: int, total: int, seconds: float) -> None:
+        if self.progress is not None:
+            all_seconds = time.monotonic() - self.started
+            self.progress(
+                TableProgress(
+                    table, rows, total, seconds, self.earlier + rows, self.all_total, all_seconds
+                )
+            )
+
+    def table_done(self, rows: int) -> None:
+        self.earlier += rows
+
+
 def _read(
     source: Backend,
     table: _Table,
     total: int,
     batch_rows: int,
-    progress: Progress | None,
+    pace: _Pace,
     cancel: threading.Event | None,
 ) -> Iterator[Sequence[Any]]:
     """The table's rows in id order, one keyset batch in memory at a time."""
     started = time.monotonic()
     after = _FIRST_ID
     done = 0
-    if progress is not None:
-        progress(TableProgress(table.name, 0, total, 0.0))
+    pace(table.name, 0, total, 0.0)
     while True:
         _check_cancel(cancel)
         with source.reading():
@@ -246,8 +282,7 @@ def _read(
         yield from batch
         after = int(batch[-1][0])
         done += len(batch)
-        if progress is not None:
-            progress(TableProgress(table.name, done, total, time.monotonic() - started))
+        pace(table.name, done, total, time.monotonic() - started)
 
 
 def _check_cancel(cancel: threading.Event | None) -> None:
