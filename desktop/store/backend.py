@@ -46,6 +46,18 @@ class Backend(abc.ABC):
         """A read-only transaction: every read inside sees the database as it was at one
         moment, whatever others commit meanwhile, and nothing can be written."""
 
+    def snapshot_twin(self) -> AbstractContextManager[Backend | None]:
+        """Inside snapshot(): a Backend reading the very same snapshot, to be used from one
+        other thread while the snapshot lasts; None where there is no such thing. (SQLite:
+        a second connection cannot share the snapshot, and two threads on one connection
+        deadlock when a Python function runs inside a statement: it waits for the GIL while
+        holding the connection's mutex, which the other thread, holding the GIL, waits for.)"""
+        return nullcontext(None)
+
+    def interrupt(self) -> None:
+        """From another thread: stop the statement this connection is running."""
+        self.conn.interrupt()
+
     @abc.abstractmethod
     def try_migration_lock(self) -> bool:
         """Inside the current transaction, take the migration lock if it is free (never

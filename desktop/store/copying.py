@@ -217,23 +217,31 @@ def copy_between(
     _register_checksum(source)
     _register_checksum(destination)
     report = CopyReport()
-    with _collector_paused(), source.snapshot():
+    with _collector_paused(), source.snapshot(), source.snapshot_twin() as twin:
         _refuse_unreadable_times(source)
         totals = dict(zip(TABLE_NAMES, source.queries.table_counts(source.conn), strict=True))
-        with destination.transaction():
-            destination.lock_for_bulk_load(TABLE_NAMES)
-            refuse_nonempty(destination)  # again, now that nobody else can add any
-            with destination.bulk_load(TABLE_NAMES, set_indexes_aside=True):
-                pace = _Pace(progress, sum(totals.values()))
-                for table in TABLES:
-                    rows = _read(source, table, totals[table.name], batch_rows, pace, cancel)
-                    destination.bulk_insert(table.name, table.columns, rows)
-                    _check_cancel(cancel)
-                    pace.table_done(totals[table.name])
-            for name in TABLE_NAMES:
-                destination.after_bulk_insert(name)
-            report.counts = _verify(source, destination)
-            report.verified = True
+        # Where the source can (a server), its checksums are computed in the same snapshot
+        # on a second session while the rows are copied; otherwise after them.
+        theirs = _Checksums(twin or source)
+        if twin is not None:
+            theirs.start()
+        try:
+            with destination.transaction():
+                destination.lock_for_bulk_load(TABLE_NAMES)
+                refuse_nonempty(destination)  # again, now that nobody else can add any
+                with destination.bulk_load(TABLE_NAMES, set_indexes_aside=True):
+                    pace = _Pace(progress, sum(totals.values()))
+                    for table in TABLES:
+                        rows = _read(source, table, totals[table.name], batch_rows, pace, cancel)
+                        destination.bulk_insert(table.name, table.columns, rows)
+                        _check_cancel(cancel)
+                        pace.table_done(totals[table.name])
+                for name in TABLE_NAMES:
+                    destination.after_bulk_insert(name)
+                report.counts = _verify(theirs.wait(), destination)
+                report.verified = True
+        finally:
+            theirs.stop()
     report.seconds = time.monotonic() - started
     return report
 
@@ -290,12 +298,44 @@ def _check_cancel(cancel: threading.Event | None) -> None:
         raise CopyCancelledError("The copy was cancelled; the destination got none of it.")
 
 
-def _verify(source: Backend, destination: Backend) -> dict[str, int]:
+class _Checksums(threading.Thread):
+    """Every table's (rows, checksum) on one Backend, computed on a thread of its own."""
+
+    def __init__(self, backend: Backend) -> None:
+        super().__init__(name="postdesk-copy-checksums", daemon=True)
+        self.backend = backend
+        self.sums: dict[str, TableChecksum] = {}
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            with self.backend.reading():
+                for table in TABLES:
+                    self.sums[table.name] = table.checksum(self.backend.queries, self.backend.conn)
+        except BaseException as exc:  # handed to the copying thread by wait()
+            self.error = exc
+
+    def wait(self) -> dict[str, TableChecksum]:
+        if self.ident is None:  # never started: compute them here and now
+            self.run()
+        else:
+            self.join()
+        if self.error is not None:
+            raise self.error
+        return self.sums
+
+    def stop(self) -> None:
+        """The copy ended early: stop the statement running, so the snapshot can end."""
+        if self.ident is not None and self.is_alive():
+            self.backend.interrupt()
+            self.join()
+
+
+def _verify(source_sums: dict[str, TableChecksum], destination: Backend) -> dict[str, int]:
     """Each table's count and checksum on both sides; the first difference is raised."""
     counts: dict[str, int] = {}
     for table in TABLES:
-        with source.reading():
-            theirs = table.checksum(source.queries, source.conn)
+        theirs = source_sums[table.name]
         ours = table.checksum(destination.queries, destination.conn)
         if int(theirs[0]) != int(ours[0]):
             raise CopyMismatchError(

@@ -108,6 +108,27 @@ class PostgresBackend(Backend):
             self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield
 
+    @contextmanager
+    def snapshot_twin(self) -> Iterator[Backend | None]:
+        # A second session importing this transaction's snapshot: the server reads for both
+        # at once, and both see exactly the same rows.
+        name = self.conn.execute("SELECT pg_export_snapshot()").fetchone()
+        twin = open_postgres(self.url)
+        try:
+            with twin.snapshot():
+                with twin.reading():
+                    twin.conn.execute(
+                        sql.SQL("SET TRANSACTION SNAPSHOT {}").format(
+                            sql.Literal(name[0] if name else "")
+                        )
+                    )
+                yield twin
+        finally:
+            twin.close()
+
+    def interrupt(self) -> None:
+        self.conn.cancel_safe()
+
     def try_migration_lock(self) -> bool:
         # Transaction-level: a session lock taken through a transaction-pooling PgBouncer
         # is released on another server connection, or never, and then blocks everyone.
