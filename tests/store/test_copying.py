@@ -19,10 +19,14 @@ from desktop.store.copying import (
     CopyMismatchError,
     CopyRefusedError,
     TableProgress,
+    copy_between,
     copy_database,
+    open_destination,
+    open_source,
 )
 from desktop.store.repository import Repository
 from desktop.store.seeding import GeneratePlan, generate
+from desktop.store.urls import parse_url
 from tests.conftest import MakeDatabase
 
 DIRECTIONS = [
@@ -287,3 +291,29 @@ def test_the_command_line_prints_progress_and_the_summary(
     again = run_copy(source, destination)
     assert again.returncode == 1
     assert "already holds 50 users, 200 posts and 600 comments" in again.stderr
+
+
+@pytest.mark.parametrize("pair", DIRECTIONS)
+def test_what_the_source_gains_meanwhile_is_left_out_and_the_copy_verifies(
+    make_database: MakeDatabase, pair: tuple[str, str]
+) -> None:
+    source, destination = make_pair(make_database, pair)
+    with open_database(source) as backend:
+        generate(backend, GeneratePlan(users=50, posts_per_user=4, comments_per_post=3))
+    with open_database(source) as writer:
+        repo = Repository(writer)
+
+        def write_to_the_source(step: TableProgress) -> None:
+            if step.table == "posts" and step.rows == 0:
+                user = repo.create_user("Meanwhile", "meanwhile@example.com")
+                repo.create_comment(repo.create_post(user.id, "Meanwhile", "new").id, "new")
+
+        with (
+            open_source(parse_url(source)) as reading,
+            open_destination(parse_url(destination)) as writing,
+        ):
+            report = copy_between(reading, writing, progress=write_to_the_source, batch_rows=40)
+    assert report.verified
+    assert report.counts == {"users": 50, "posts": 200, "comments": 600}
+    assert counts(source) == {"users": 51, "posts": 201, "comments": 601}
+    assert counts(destination) == report.counts
