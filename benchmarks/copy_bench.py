@@ -114,7 +114,7 @@ def floor(destination: str, files: dict[str, Path]) -> float:
         started = time.perf_counter()
         with backend.transaction():
             backend.lock_for_bulk_load(TABLE_NAMES)
-            with backend.bulk_load(TABLE_NAMES, set_indexes_aside=True):
+            with backend.bulk_load(TABLE_NAMES, set_indexes_aside=True, lean=True):
                 for name in TABLE_NAMES:
                     with files[name].open("rb") as spooled:
                         while True:

@@ -87,12 +87,13 @@ class Backend(abc.ABC):
         """Keep other writers out of these tables until the transaction ends."""
 
     def bulk_load(
-        self, tables: Sequence[str], *, set_indexes_aside: bool
+        self, tables: Sequence[str], *, set_indexes_aside: bool, lean: bool = False
     ) -> AbstractContextManager[None]:
         """Inside the current transaction, around the bulk_insert calls of a large load:
-        settings that make it faster and, with `set_indexes_aside`, the secondary indexes
-        and foreign keys of `tables` dropped first and recreated exactly as they were at the
-        end (on an error nothing is recreated: the transaction's rollback restores them)."""
+        settings that make it faster (with `lean`, only those that cost little memory) and,
+        with `set_indexes_aside`, the secondary indexes and foreign keys of `tables` dropped
+        first and recreated exactly as they were at the end (on an error nothing is
+        recreated: the transaction's rollback restores them)."""
         return nullcontext()
 
     @abc.abstractmethod

@@ -229,7 +229,7 @@ def copy_between(
             with destination.transaction():
                 destination.lock_for_bulk_load(TABLE_NAMES)
                 refuse_nonempty(destination)  # again, now that nobody else can add any
-                with destination.bulk_load(TABLE_NAMES, set_indexes_aside=True):
+                with destination.bulk_load(TABLE_NAMES, set_indexes_aside=True, lean=True):
                     pace = _Pace(progress, sum(totals.values()))
                     for table in TABLES:
                         rows = _read(source, table, totals[table.name], batch_rows, pace, cancel)

@@ -171,7 +171,10 @@ class PostgresBackend(Backend):
         self.conn.execute(sql.SQL("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE").format(names))
 
     @contextmanager
-    def bulk_load(self, tables: Sequence[str], *, set_indexes_aside: bool) -> Iterator[None]:
+    def bulk_load(
+        self, tables: Sequence[str], *, set_indexes_aside: bool, lean: bool = False
+    ) -> Iterator[None]:
+        # `lean` changes nothing here: the memory below is the server's, not this process's.
         # Memory to sort in when (re)building an index, for this transaction only.
         self.conn.execute(
             "SELECT set_config('maintenance_work_mem', %s, true)"
