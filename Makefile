@@ -9,7 +9,7 @@ PACKAGE_STAMP := $(VENV)/.installed-package
 BUNDLE := dist/Postdesk/Postdesk
 export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
-.PHONY: run test faults bench bench-quick bench-search lint system-packages clean package install-desktop startup
+.PHONY: run test faults bench bench-quick bench-search bench-copy bench-copy-quick lint system-packages clean package install-desktop startup
 
 run: $(STAMP)
 	$(BIN)/python -m desktop
@@ -43,6 +43,7 @@ install-desktop:
 # Needs the PostgreSQL server of POSTDESK_BENCH_POSTGRES (default: the local one).
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/scale.py
+	$(MAKE) bench-copy
 
 # The same on a hundredth of the data, in about a minute.
 bench-quick: $(STAMP)
@@ -53,6 +54,14 @@ bench-quick: $(STAMP)
 bench-search: $(STAMP)
 	$(BIN)/python benchmarks/search_index.py \
 		--postgres "$${POSTDESK_BENCH_POSTGRES:-postgresql://postgres@127.0.0.1:5432/postgres}"
+
+# A whole-database copy, SQLite -> PostgreSQL and back, beside the bulk-load floor of the
+# same run: rows per second of each, the copy's share of the floor and its peak memory.
+bench-copy: $(STAMP)
+	$(BIN)/python benchmarks/copy_bench.py
+
+bench-copy-quick: $(STAMP)
+	$(BIN)/python benchmarks/copy_bench.py --quick
 
 # Launch to the window showing its rows: source, bundle and the floor, 10 runs each.
 startup: $(STAMP)

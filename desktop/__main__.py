@@ -74,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="the first generated post gets N comments instead",
     )
+    copy = commands.add_parser(
+        "copy", help="copy a whole database into an empty one (any two backends), verified"
+    )
+    copy.add_argument("--from", dest="source", metavar="URL", required=True)
+    copy.add_argument("--to", dest="destination", metavar="URL", required=True)
     _list_commands(commands)
     return parser
 
@@ -151,6 +156,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from desktop.cli import search_command
 
             return search_command(url, " ".join(args.words), args.limit)
+        if args.command == "copy":
+            from desktop.cli import copy_command
+
+            return copy_command(parse_url(args.source), parse_url(args.destination))
     except (StoreError, ValueError) as exc:
         print(f"postdesk: {exc}", file=sys.stderr)
         return 1

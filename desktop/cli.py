@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from desktop import paths
 from desktop.store.adoption import ADOPTED_VERSION, adopt, plan_adoption
 from desktop.store.backend import HISTORY_TABLE
 from desktop.store.connection import connect, open_database
+from desktop.store.copying import TableProgress
 from desktop.store.exporting import ListSpec, export_list, user_id_by_email
 from desktop.store.importing import ImportPlan, preview_import, run_import
 from desktop.store.migrations import LockWait, MigrationRunner, lock_wait_message
@@ -228,3 +230,33 @@ def search_command(url: DatabaseUrl, text: str, limit: int) -> int:
 def _one_line(text: str) -> str:
     """Tabs and line breaks as spaces: one post stays one line of three fields."""
     return "".join(" " if char in "\t\n\r\v\f\x85\u2028\u2029" else char for char in text)
+def copy_command(source: DatabaseUrl, destination: DatabaseUrl) -> int:
+    from desktop.store.copying import copy_database
+
+    _ensure_folder(destination)
+    report = copy_database(source, destination, progress=_CopyProgress())
+    print(report.summary())
+    return 0
+
+
+class _CopyProgress:
+    """Each table's rows and rows per second on stderr: one line redrawn on a terminal,
+    otherwise at most a line a second (and each table's last), so a log stays short."""
+
+    def __init__(self) -> None:
+        self.redraw = sys.stderr.isatty()
+        self.shown_at = 0.0
+
+    def __call__(self, step: TableProgress) -> None:
+        finished = step.rows >= step.total
+        text = (
+            f"  {step.table}: {step.rows:,} of {step.total:,} rows, "
+            f"{step.rows_per_second:,.0f} rows/s"
+        )
+        if self.redraw:
+            print(f"\r{text}", end="\n" if finished else "", file=sys.stderr, flush=True)
+            return
+        now = time.monotonic()
+        if finished or step.rows == 0 or now - self.shown_at >= 1.0:
+            self.shown_at = now
+            print(text, file=sys.stderr, flush=True)

@@ -70,6 +70,23 @@ class Backend(abc.ABC):
         """Translate driver errors of reads into StoreErrors."""
 
     @abc.abstractmethod
+    def snapshot(self) -> AbstractContextManager[None]:
+        """A read-only transaction: every read inside sees the database as it was at one
+        moment, whatever others commit meanwhile, and nothing can be written."""
+
+    def snapshot_twin(self) -> AbstractContextManager[Backend | None]:
+        """Inside snapshot(): a Backend reading the very same snapshot, to be used from one
+        other thread while the snapshot lasts; None where there is no such thing. (SQLite:
+        a second connection cannot share the snapshot, and two threads on one connection
+        deadlock when a Python function runs inside a statement: it waits for the GIL while
+        holding the connection's mutex, which the other thread, holding the GIL, waits for.)"""
+        return nullcontext(None)
+
+    def interrupt(self) -> None:
+        """From another thread: stop the statement this connection is running."""
+        self.conn.interrupt()
+
+    @abc.abstractmethod
     def try_migration_lock(self) -> bool:
         """Inside the current transaction, take the migration lock if it is free (never
         waiting); the transaction's end releases it. Two processes never apply the same
@@ -98,12 +115,13 @@ class Backend(abc.ABC):
         """Keep other writers out of these tables until the transaction ends."""
 
     def bulk_load(
-        self, tables: Sequence[str], *, set_indexes_aside: bool
+        self, tables: Sequence[str], *, set_indexes_aside: bool, lean: bool = False
     ) -> AbstractContextManager[None]:
         """Inside the current transaction, around the bulk_insert calls of a large load:
-        settings that make it faster and, with `set_indexes_aside`, the secondary indexes
-        and foreign keys of `tables` dropped first and recreated exactly as they were at the
-        end (on an error nothing is recreated: the transaction's rollback restores them)."""
+        settings that make it faster (with `lean`, only those that cost little memory) and,
+        with `set_indexes_aside`, the secondary indexes and foreign keys of `tables` dropped
+        first and recreated exactly as they were at the end (on an error nothing is
+        recreated: the transaction's rollback restores them)."""
         return nullcontext()
 
     @abc.abstractmethod

@@ -153,6 +153,33 @@ class PostgresBackend(Backend):
         except psycopg.Error as exc:
             raise translate_error(exc, self) from exc
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        with self.reading(), self.conn.transaction():
+            self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield
+
+    @contextmanager
+    def snapshot_twin(self) -> Iterator[Backend | None]:
+        # A second session importing this transaction's snapshot: the server reads for both
+        # at once, and both see exactly the same rows.
+        name = self.conn.execute("SELECT pg_export_snapshot()").fetchone()
+        twin = open_postgres(self.url)
+        try:
+            with twin.snapshot():
+                with twin.reading():
+                    twin.conn.execute(
+                        sql.SQL("SET TRANSACTION SNAPSHOT {}").format(
+                            sql.Literal(name[0] if name else "")
+                        )
+                    )
+                yield twin
+        finally:
+            twin.close()
+
+    def interrupt(self) -> None:
+        self.conn.cancel_safe()
+
     def try_migration_lock(self) -> bool:
         # Transaction-level: a session lock taken through a transaction-pooling PgBouncer
         # is released on another server connection, or never, and then blocks everyone.
@@ -195,7 +222,10 @@ class PostgresBackend(Backend):
         self.conn.execute(sql.SQL("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE").format(names))
 
     @contextmanager
-    def bulk_load(self, tables: Sequence[str], *, set_indexes_aside: bool) -> Iterator[None]:
+    def bulk_load(
+        self, tables: Sequence[str], *, set_indexes_aside: bool, lean: bool = False
+    ) -> Iterator[None]:
+        # `lean` changes nothing here: the memory below is the server's, not this process's.
         # Memory to sort in when (re)building an index, for this transaction only.
         self.conn.execute(
             "SELECT set_config('maintenance_work_mem', %s, true)"

@@ -46,6 +46,11 @@ EmailUse: TypeAlias = tuple[str, str, int | None]
 # post id, title, created_at, user id, name, email, matching comment id (None: the post
 # itself matched), the text the match was found in
 SearchRow: TypeAlias = tuple[int, str, Stored, int, str, str, int | None, str]
+# A table's rows as a whole-database copy reads them: timestamps as UTC ISO-8601 text.
+UserCopyRow: TypeAlias = tuple[int, str, str, str | None]
+PostCopyRow: TypeAlias = tuple[int, int, str, str, str | None]
+# rows, "SUM1 SUM2" (desktop.store.copying explains the checksum)
+TableChecksum: TypeAlias = tuple[int, str]
 
 
 class Queries(Protocol):
@@ -190,6 +195,21 @@ class Queries(Protocol):
         limit: int,
     ) -> list[SearchRow]: ...
     def count_search(self, conn: Connection, *, posts_match: str, comments_match: str) -> int: ...
+
+    # -- copying.<dialect>.sql ----------------------------------------------------------------
+    def copy_users_batch(
+        self, conn: Connection, *, after: int, limit: int
+    ) -> list[UserCopyRow]: ...
+    def copy_posts_batch(
+        self, conn: Connection, *, after: int, limit: int
+    ) -> list[PostCopyRow]: ...
+    def copy_comments_batch(
+        self, conn: Connection, *, after: int, limit: int
+    ) -> list[CommentRow]: ...
+    def copy_users_checksum(self, conn: Connection) -> TableChecksum: ...
+    def copy_posts_checksum(self, conn: Connection) -> TableChecksum: ...
+    def copy_comments_checksum(self, conn: Connection) -> TableChecksum: ...
+    def copy_unreadable_times(self, conn: Connection) -> tuple[int, int]: ...
 
     # -- history.sql ---------------------------------------------------------------------------
     def create_history_table(self, conn: Connection) -> int: ...

@@ -32,6 +32,7 @@ _BULK_ROWS = 50  # rows per INSERT statement in bulk_insert
 _BULK_PARAMETERS = 999  # SQLite before 3.32 allows no more parameters in one statement
 _BULK_CHUNK = 20_000  # rows taken from the iterable at a time
 _BULK_CACHE_KIB = 256 * 1024  # page cache while bulk loading
+_LEAN_CACHE_KIB = 64 * 1024  # the same for a lean one
 
 
 class SqliteBackend(Backend):
@@ -85,6 +86,21 @@ class SqliteBackend(Backend):
         except sqlite3.Error as exc:
             raise translate_error(exc, self.url) from exc
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        # A deferred BEGIN takes no write lock, and in WAL mode the transaction keeps seeing
+        # the file as it was at its first read; query_only refuses any write meanwhile.
+        with self.reading():
+            self.conn.execute("PRAGMA query_only = ON")
+            try:
+                self.conn.execute("BEGIN")
+                try:
+                    yield
+                finally:
+                    self._roll_back()
+            finally:
+                self.conn.execute("PRAGMA query_only = OFF")
+
     def try_migration_lock(self) -> bool:
         # Each migration runs in BEGIN IMMEDIATE and re-reads the history inside it: the
         # write lock serialises migrating processes, so no separate lock is needed.
@@ -135,11 +151,16 @@ class SqliteBackend(Backend):
         return None
 
     @contextmanager
-    def bulk_load(self, tables: Sequence[str], *, set_indexes_aside: bool) -> Iterator[None]:
+    def bulk_load(
+        self, tables: Sequence[str], *, set_indexes_aside: bool, lean: bool = False
+    ) -> Iterator[None]:
         # A page cache large enough for the indexes being filled: the default 2 MB makes
-        # every index insert of a large load go to the disk and back.
+        # every index insert of a large load go to the disk and back. A lean load (indexes
+        # set aside, rows only appended) needs less: the cache also bounds the sorter that
+        # rebuilds the indexes, which spills to temporary files beyond it.
         (previous,) = self.conn.execute("PRAGMA cache_size").fetchone()
-        self.conn.execute(f"PRAGMA cache_size = {-_BULK_CACHE_KIB}")
+        cache_kib = _LEAN_CACHE_KIB if lean else _BULK_CACHE_KIB
+        self.conn.execute(f"PRAGMA cache_size = {-cache_kib}")
         try:
             if not set_indexes_aside:
                 yield

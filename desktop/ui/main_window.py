@@ -171,6 +171,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
+        self._action(file_menu, "Cop&y This Database To…", self.copy_database_to)
         self.list_files = ListFiles(self)
         self.export_action = self._action(file_menu, "&Export List…", self.list_files.export)
         self.import_action = self._action(
@@ -384,6 +385,12 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(lambda: self.open_database(dialog.url()))
         dialog.finished.connect(lambda _result: dialog.deleteLater())
         dialog.open()
+
+    def copy_database_to(self) -> None:
+        from desktop.ui.dialogs.copy_dialog import copy_to
+
+        if self.url is not None:
+            copy_to(self, self.url, self._file_dialog_folder(), self.open_database)
 
     def _file_dialog_folder(self) -> str:
         if self.url is not None and self.url.dialect == "sqlite":

@@ -1,0 +1,61 @@
+-- Copying a whole database (PostgreSQL side; the other dialect's file defines the same
+-- queries). Rows are read in id order, a batch at a time, with every timestamp as UTC
+-- ISO-8601 text to the millisecond: the form SQLite stores and PostgreSQL reads.
+--
+-- A table's checksum is order-independent: every row becomes one canonical line (a number
+-- followed by a comma, a text as its length in characters, a colon and the text itself, a
+-- timestamp as above or '-' when there is none). The rows are grouped by id into buckets
+-- (id >> 9: 512 ids; posts, which may be large, id >> 6), a bucket's lines are joined in id
+-- order and hashed with MD5, the hash is cut into two signed 64-bit integers, and each half
+-- is summed over the buckets. Both dialects build the very same lines and buckets, so equal
+-- data gives equal sums on either side; hashing buckets rather than rows spares SQLite a
+-- Python call per row.
+
+-- name: copy_users_batch(after, limit)
+SELECT id, name, email, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+FROM users WHERE id > :after ORDER BY id LIMIT :limit;
+
+-- name: copy_posts_batch(after, limit)
+SELECT id, user_id, title, content, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+FROM posts WHERE id > :after ORDER BY id LIMIT :limit;
+
+-- name: copy_comments_batch(after, limit)
+SELECT id, post_id, body
+FROM comments WHERE id > :after ORDER BY id LIMIT :limit;
+
+-- name: copy_users_checksum()^
+SELECT coalesce(sum(n), 0),
+       coalesce(sum(('x' || left(h, 16))::bit(64)::bigint), 0)::text || ' '
+       || coalesce(sum(('x' || right(h, 16))::bit(64)::bigint), 0)::text
+FROM (SELECT count(*) AS n, md5(convert_to(string_agg(
+             id || ','
+             || length(name) || ':' || name
+             || length(email) || ':' || email
+             || coalesce(to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '-'), '' ORDER BY id), 'UTF8')) AS h
+      FROM users GROUP BY id >> 9) AS buckets;
+
+-- name: copy_posts_checksum()^
+SELECT coalesce(sum(n), 0),
+       coalesce(sum(('x' || left(h, 16))::bit(64)::bigint), 0)::text || ' '
+       || coalesce(sum(('x' || right(h, 16))::bit(64)::bigint), 0)::text
+FROM (SELECT count(*) AS n, md5(convert_to(string_agg(
+             id || ','
+             || user_id || ','
+             || length(title) || ':' || title
+             || length(content) || ':' || content
+             || coalesce(to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '-'), '' ORDER BY id), 'UTF8')) AS h
+      FROM posts GROUP BY id >> 6) AS buckets;
+
+-- name: copy_comments_checksum()^
+SELECT coalesce(sum(n), 0),
+       coalesce(sum(('x' || left(h, 16))::bit(64)::bigint), 0)::text || ' '
+       || coalesce(sum(('x' || right(h, 16))::bit(64)::bigint), 0)::text
+FROM (SELECT count(*) AS n, md5(convert_to(string_agg(
+             id || ','
+             || post_id || ','
+             || length(body) || ':' || body, '' ORDER BY id), 'UTF8')) AS h
+      FROM comments GROUP BY id >> 9) AS buckets;
+
+-- A timestamptz column holds only readable times.
+-- name: copy_unreadable_times()^
+SELECT 0, 0;
