@@ -33,14 +33,21 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from dataset import BENCH_DIR, ROOT, admin_url, database_url, ensure  # the checkout on the path
+from dataset import (  # the checkout on the path
+    BENCH_DIR,
+    ROOT,
+    admin_url,
+    database_tag,
+    database_url,
+    ensure,
+)
 
 from desktop.store.connection import open_database
 from desktop.store.copying import TABLE_NAMES, TABLES, open_source
 from desktop.store.seeding import _collector_paused
 from desktop.store.urls import parse_url
 
-DESTINATION_DB = "postdesk_bench_copy_destination"
+DESTINATION_DB = "postdesk_bench_copy_destination" + database_tag()
 DESTINATION_FILE = BENCH_DIR / "copy-destination.sqlite3"
 TARGET_SHARE = 0.70
 TARGET_RSS_MB = 250

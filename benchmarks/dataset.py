@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sqlite3
 import sys
 import time
@@ -55,6 +56,14 @@ def plan_for(scale: float) -> GeneratePlan:
         heavy_user_posts=max(20, round(FULL.heavy_user_posts * scale)),
         heavy_post_comments=max(20, round(FULL.heavy_post_comments * scale)),
     )
+
+
+def database_tag() -> str:
+    """POSTDESK_BENCH_TAG keeps one checkout's server databases apart from another's (a
+    branch whose migrations are ahead would otherwise move a shared database beyond the
+    others' reach)."""
+    tag = re.sub(r"[^a-z0-9_]", "_", os.environ.get("POSTDESK_BENCH_TAG", "").lower())
+    return f"_{tag}" if tag else ""
 
 
 def admin_url() -> str:
@@ -185,7 +194,7 @@ def ensure(
     folder.mkdir(parents=True, exist_ok=True)
     manifest_path = folder / f"{name}.json"
     sqlite_path = folder / f"{name}.sqlite3"
-    pg_name = "postdesk_" + name.replace("-", "_").replace(".", "_")
+    pg_name = "postdesk_" + name.replace("-", "_").replace(".", "_") + database_tag()
     admin = admin or admin_url()
     previous = DataSet.from_json(manifest_path.read_text()) if manifest_path.exists() else None
     data = DataSet(
