@@ -13,7 +13,9 @@ SQLite's sqlite_sequence) are moved past the largest copied id.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -221,7 +223,9 @@ def copy_between(
         _refuse_unreadable_times(source)
         totals = dict(zip(TABLE_NAMES, source.queries.table_counts(source.conn), strict=True))
         # Where the source can (a server), its checksums are computed in the same snapshot
-        # on a second session while the rows are copied; otherwise after them.
+        # on a second session while the rows are copied; otherwise on its own connection
+        # once every row is read, while the destination rebuilds its indexes and computes
+        # its own checksums (SQLite lets go of the GIL while it works, a server is away).
         theirs = _Checksums(twin or source)
         if twin is not None:
             theirs.start()
@@ -237,9 +241,15 @@ def copy_between(
                         destination.bulk_insert(table.name, table.columns, rows)
                         _check_cancel(cancel)
                         pace.table_done(totals[table.name])
+                    if twin is None:  # the source's connection is free now
+                        theirs.start()
                 for name in TABLE_NAMES:
                     destination.after_bulk_insert(name)
-                report.counts = _verify(theirs.wait(), destination)
+                ours = {
+                    table.name: table.checksum(destination.queries, destination.conn)
+                    for table in TABLES
+                }
+                report.counts = _verify(theirs.wait(), ours)
                 report.verified = True
         finally:
             theirs.stop()
@@ -277,21 +287,72 @@ def _read(
     pace: _Pace,
     cancel: threading.Event | None,
 ) -> Iterator[Sequence[Any]]:
-    """The table's rows in id order, one keyset batch in memory at a time."""
+    """The table's rows in id order. A thread of its own reads them from the source one
+    keyset batch ahead of the writer, so that the source (a server, or SQLite, which lets go
+    of the GIL while it steps) reads the next batch while the destination writes this one;
+    at most three batches are in memory at a time."""
     started = time.monotonic()
-    after = _FIRST_ID
     done = 0
     pace(table.name, 0, total, 0.0)
-    while True:
-        _check_cancel(cancel)
-        with source.reading():
-            batch = table.batch(source.queries, source.conn, after, batch_rows)
-        if not batch:
-            return
-        yield from batch
-        after = int(batch[-1][0])
-        done += len(batch)
-        pace(table.name, done, total, time.monotonic() - started)
+    reader = _Reader(source, table, batch_rows, cancel)
+    reader.start()
+    try:
+        while batch := reader.next_batch():
+            yield from batch
+            done += len(batch)
+            pace(table.name, done, total, time.monotonic() - started)
+    finally:
+        reader.finish()
+
+
+class _Reader(threading.Thread):
+    """One table's keyset batches from the source, handed over through a queue one deep."""
+
+    def __init__(
+        self,
+        source: Backend,
+        table: _Table,
+        batch_rows: int,
+        cancel: threading.Event | None,
+    ) -> None:
+        super().__init__(name=f"postdesk-copy-read-{table.name}", daemon=True)
+        self.source = source
+        self.table = table
+        self.batch_rows = batch_rows
+        self.cancel = cancel
+        self.batches: queue.Queue[Sequence[Sequence[Any]] | BaseException] = queue.Queue(1)
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        after = _FIRST_ID
+        try:
+            while not self.stopping.is_set():
+                _check_cancel(self.cancel)
+                with self.source.reading():
+                    batch = self.table.batch(
+                        self.source.queries, self.source.conn, after, self.batch_rows
+                    )
+                self.batches.put(batch)
+                if not batch:
+                    return
+                after = int(batch[-1][0])
+        except BaseException as exc:  # raised on the copying thread by next_batch()
+            self.batches.put(exc)
+
+    def next_batch(self) -> Sequence[Sequence[Any]]:
+        """The next batch, empty at the end; the reader's error raised here."""
+        item = self.batches.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def finish(self) -> None:
+        """Stop reading (the writer may have stopped early) and wait until the source's
+        connection is free again."""
+        self.stopping.set()
+        with contextlib.suppress(queue.Empty):  # a put waiting for room goes through
+            self.batches.get_nowait()
+        self.join()
 
 
 def _check_cancel(cancel: threading.Event | None) -> None:
@@ -332,12 +393,14 @@ class _Checksums(threading.Thread):
             self.join()
 
 
-def _verify(source_sums: dict[str, TableChecksum], destination: Backend) -> dict[str, int]:
+def _verify(
+    source_sums: dict[str, TableChecksum], destination_sums: dict[str, TableChecksum]
+) -> dict[str, int]:
     """Each table's count and checksum on both sides; the first difference is raised."""
     counts: dict[str, int] = {}
     for table in TABLES:
         theirs = source_sums[table.name]
-        ours = table.checksum(destination.queries, destination.conn)
+        ours = destination_sums[table.name]
         if int(theirs[0]) != int(ours[0]):
             raise CopyMismatchError(
                 f"The copy of {table.name} has {ours[0]} rows where the source has "
@@ -362,15 +425,17 @@ def _refuse_unreadable_times(source: Backend) -> None:
 
 
 class _Md5Sum:
-    """SQLite's side of the checksum (it has no MD5 of its own): the sums of each line's
+    """SQLite's side of the checksum (it has no MD5 of its own): the sums of each bucket's
     MD5 cut into two signed 64-bit halves, as copying.postgresql.sql computes them."""
 
     def __init__(self) -> None:
         self.first = 0
         self.second = 0
 
-    def step(self, line: str) -> None:
-        digest = hashlib.md5(line.encode("utf-8"), usedforsecurity=False).digest()
+    def step(self, lines: bytes | str) -> None:
+        # Bytes as the queries give them (no decoding and encoding again); text as well.
+        data = lines.encode("utf-8") if isinstance(lines, str) else lines
+        digest = hashlib.md5(data, usedforsecurity=False).digest()
         self.first += int.from_bytes(digest[:8], "big", signed=True)
         self.second += int.from_bytes(digest[8:], "big", signed=True)
 
