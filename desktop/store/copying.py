@@ -18,7 +18,7 @@ import hashlib
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -237,8 +237,12 @@ def copy_between(
                 with destination.bulk_load(TABLE_NAMES, set_indexes_aside=True, lean=True):
                     pace = _Pace(progress, sum(totals.values()))
                     for table in TABLES:
-                        rows = _read(source, table, totals[table.name], batch_rows, pace, cancel)
-                        destination.bulk_insert(table.name, table.columns, rows)
+                        # Closed at once whatever happens, so that the reading thread has
+                        # let go of the source's connection before anything else uses it.
+                        with contextlib.closing(
+                            _read(source, table, totals[table.name], batch_rows, pace, cancel)
+                        ) as rows:
+                            destination.bulk_insert(table.name, table.columns, rows)
                         _check_cancel(cancel)
                         pace.table_done(totals[table.name])
                     if twin is None:  # the source's connection is free now
@@ -286,7 +290,7 @@ def _read(
     batch_rows: int,
     pace: _Pace,
     cancel: threading.Event | None,
-) -> Iterator[Sequence[Any]]:
+) -> Generator[Sequence[Any], None, None]:
     """The table's rows in id order. A thread of its own reads them from the source one
     keyset batch ahead of the writer, so that the source (a server, or SQLite, which lets go
     of the GIL while it steps) reads the next batch while the destination writes this one;
