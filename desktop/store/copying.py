@@ -3,9 +3,12 @@
 The source is only read, inside one read-only snapshot: it is never migrated or written.
 The destination is migrated first, must hold no users, posts or comments, and receives
 everything in one transaction through its bulk path (PostgreSQL COPY, SQLite multi-row
-INSERTs, indexes and foreign keys set aside and rebuilt once). Before that transaction
-commits, each table's row count and checksum are computed on both sides and compared; any
-failure, a cancel included, rolls the whole copy back.
+INSERTs, indexes and foreign keys set aside and rebuilt once), while a thread of its own
+reads the source a batch ahead. Before that transaction commits, each table's row count
+and checksum are computed on both sides, by each database itself (db/queries/copying.*.sql),
+and compared; any failure, a cancel included, rolls the whole copy back. The source's
+checksums run beside the copy where the source is a server, and beside the destination's
+index rebuild and checksums where it is a SQLite file.
 
 Ids are copied as they are, so every reference stays right; the identity sequences (and
 SQLite's sqlite_sequence) are moved past the largest copied id.
