@@ -217,16 +217,7 @@ class Bench:
 
     def ctrl_end(self) -> None:
         table, model = self.tables[Kind.POST], self.models[Kind.POST]
-
-        def last_rows_painted() -> bool:
-            rows = model.rowCount()
-            return (
-                rows > 0
-                and model.record(rows - 1) is not None
-                and table.visible_rows()[1] == rows - 1
-                and visible_rows_loaded(table, model)
-            )
-
+        last_rows_painted = self._last_rows_painted(Kind.POST)
         for _ in range(self.runs):
             self.show_heavy_user_fresh()
             table.setFocus()

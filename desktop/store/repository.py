@@ -397,13 +397,7 @@ class Repository:
                     offset=max(0, undated_from),
                     limit=limit + 1 - len(rows),
                 )
-        posts = [self._post(row) for row in rows[:limit]]
-        if len(rows) <= limit:
-            return Page(posts, None)
-        last = rows[limit - 1]
-        if last[4] is None:
-            return Page(posts, PostCursor(None, last[0]))
-        return Page(posts, PostCursor(self.db.time_from_db(last[4]), last[0], stored=last[4]))
+        return self.sorted.dated_page(rows, limit)
 
     def count_posts(self, user_id: int, filter_text: str = "") -> int:
         with self.db.reading():

@@ -251,7 +251,7 @@ class SortedLists:
                     after_id=after.id if after is not None and after.created_at is None else 0,
                     limit=limit + 1 - len(rows),
                 )
-        return self._dated_page(rows, limit)
+        return self.dated_page(rows, limit)
 
     def posts_oldest_first_at(
         self, user_id: int, pattern: str, position: int, limit: int
@@ -272,7 +272,7 @@ class SortedLists:
                     offset=undated_from,
                     limit=limit + 1 - len(rows),
                 )
-        return self._dated_page(rows, limit)
+        return self.dated_page(rows, limit)
 
     def post_position_oldest_first(self, post_id: int, user_id: int, pattern: str) -> int | None:
         with self.db.reading():
@@ -288,7 +288,8 @@ class SortedLists:
             )
         )
 
-    def _dated_page(self, rows: list[PostRow], limit: int) -> Page[Post, PostCursor]:
+    def dated_page(self, rows: list[PostRow], limit: int) -> Page[Post, PostCursor]:
+        """A page of posts by date (undated ones last), continued from its last row."""
         posts = [self._post(row) for row in rows[:limit]]
         if len(rows) <= limit:
             return Page(posts, None)
