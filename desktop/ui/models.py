@@ -47,6 +47,14 @@ R = TypeVar("R", User, Post, Comment)
 PAGE_SIZE = 100
 RESYNC_MARGIN = 10  # rows above the first one on screen read again after an outside change
 RecordRole = Qt.ItemDataRole.UserRole
+# The roles data() answers, as plain ints: comparing the int Qt passes with an enum member
+# costs more than the rest of a cell's answer.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_ACCESSIBLE_TEXT = int(Qt.ItemDataRole.AccessibleTextRole)
+_RECORD = int(RecordRole)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 def local_time(value: datetime | None) -> str:
@@ -84,6 +92,7 @@ class Resync(Generic[R]):
     total: int
     start: int  # the row of records[0]
     records: list[R]
+    cells: list[tuple[str, ...]]  # each record's display strings, made on the worker
     anchor: tuple[int, int] | None  # a record that was on screen, and its row now
     selected: tuple[int, int | None, R | None] | None  # id, row now (None: gone), record
 
@@ -116,6 +125,9 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self.query: Query | None = None
         self._rows: list[R | None] = []
         self._cells: list[tuple[str, ...] | None] = []
+        # record id -> row, kept as rows are filled; None once rows moved (rebuilt when
+        # next asked): selecting by id must not walk 100,000 loaded rows.
+        self._where: dict[int, int] | None = {}
         self._cursors: dict[int, Any] = {}  # row -> the cursor a page ended with there
         self._inflight: list[tuple[int, int]] = []  # [start, end) ranges being fetched
         self._ended = False  # a page said there is nothing after it
@@ -186,6 +198,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self.beginResetModel()
         self.query = query
         self._rows, self._cells = [], []
+        self._where = {}
         self._cursors.clear()
         self._inflight.clear()
         self._ended = query is None
@@ -226,21 +239,35 @@ class PagedModel(QAbstractTableModel, Generic[R]):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            cells = self._cells[index.row()]
+        return self._answer(index.row(), index.column(), int(role))
+
+    def multiData(self, index: Index, roleDataSpan: Any) -> None:
+        """Every role a delegate asks for a cell, in one call: painting a cell asks for
+        seven, and seven calls into Python per cell is most of what a repaint costs."""
+        if not index.isValid():
+            return
+        row, column = index.row(), index.column()
+        for role_data in roleDataSpan:
+            value = self._answer(row, column, role_data.role())
+            if value is not None:
+                role_data.setData(value)
+
+    def _answer(self, row: int, column: int, role: int) -> Any:
+        if role in (_DISPLAY, _TOOLTIP):
+            cells = self._cells[row]
             if cells is None:
                 # Not loaded, or kept from before someone else's change until read again.
-                record = self._rows[index.row()]
+                record = self._rows[row]
                 cells = self._placeholder if record is None else self.cells(record)
-            return cells[index.column()]
-        if role == RecordRole:
-            return self._rows[index.row()]
-        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return cells[column]
+        if role == _ALIGNMENT:
+            return _RIGHT if column in self.numeric_columns else None
+        if role == _RECORD:
+            return self._rows[row]
+        if role == _ACCESSIBLE_TEXT:
             # A screen reader reads a row cell by cell: "Email: ada@…" says what "ada@…" is.
-            cells = self._cells[index.row()] or self._placeholder
-            return f"{self.headers[index.column()]}: {cells[index.column()]}"
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self.numeric_columns:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            cells = self._cells[row] or self._placeholder
+            return f"{self.headers[column]}: {cells[column]}"
         return None
 
     def canFetchMore(self, parent: Index) -> bool:
@@ -279,18 +306,37 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of(self, record_id: int) -> int | None:
-        for row, record in enumerate(self._rows):
-            if record is not None and record.id == record_id:
+        for _attempt in range(2):
+            where = self._where
+            if where is None:
+                where = self._where = {}
+                for at, record in enumerate(self._rows):
+                    if record is not None:
+                        where.setdefault(record.id, at)
+            row = where.get(record_id)
+            if row is None:
+                return None
+            found = self._rows[row] if row < len(self._rows) else None
+            if found is not None and found.id == record_id:
                 return row
+            self._where = None  # a row was overwritten since: look again, from scratch
         return None
+
+    def _put(self, row: int, record: R, cells: tuple[str, ...]) -> None:
+        self._rows[row] = record
+        self._cells[row] = cells
+        if self._where is not None:
+            self._where[record.id] = row
+
+    def _rows_moved(self) -> None:
+        self._where = None
 
     def update_record(self, record: R) -> None:
         """Show a saved record in place; its row keeps its position and selection."""
         row = self.row_of(record.id)
         if row is None:
             return
-        self._rows[row] = record
-        self._cells[row] = self.cells(record)
+        self._put(row, record, self.cells(record))
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.headers) - 1))
 
     def place(self, record: R, position: int | None) -> int | None:
@@ -315,6 +361,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self.beginInsertRows(QModelIndex(), row, row)
         self._rows.insert(row, record)
         self._cells.insert(row, self.cells(record))
+        self._rows_moved()
         self._cursors.clear()  # rows moved; cursors come from the records again
         self.endInsertRows()
         if self.total is not None:
@@ -328,6 +375,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self.beginRemoveRows(QModelIndex(), row, row)
         del self._rows[row]
         del self._cells[row]
+        self._rows_moved()
         self._cursors.clear()
         self.endRemoveRows()
         if self.total is not None:
@@ -368,7 +416,8 @@ class PagedModel(QAbstractTableModel, Generic[R]):
                     near = [r for r in near if r.id == selected]
                 record = near[0] if near else None
             chosen = (selected, at, record)
-        return Resync(query, total, start, records, anchor, chosen)
+        cells = [self.cells(record) for record in records]
+        return Resync(query, total, start, records, cells, anchor, chosen)
 
     def apply_resync(self, fresh: Resync[R]) -> int | None:
         """Show what read_window found. Rows that came or went above the anchor are
@@ -389,6 +438,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             self.beginInsertRows(QModelIndex(), 0, shift - 1)
             self._rows[:0] = [None] * shift
             self._cells[:0] = [None] * shift
+            self._rows_moved()
             self.endInsertRows()
         elif shift < 0:
             self._drop_rows(0, -shift)
@@ -400,15 +450,13 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         window = range(fresh.start, min(total, fresh.start + len(fresh.records)))
         before = {row: self._rows[row] for row in window}
         self._cells = [None] * total
-        for offset, record in enumerate(fresh.records):
-            self._rows[fresh.start + offset] = record
-            self._cells[fresh.start + offset] = self.cells(record)
+        for offset, (record, cells) in enumerate(zip(fresh.records, fresh.cells, strict=True)):
+            self._put(fresh.start + offset, record, cells)
         if fresh.selected is not None:
             _id, at, chosen = fresh.selected
             if at is not None and chosen is not None and at < total:
                 before.setdefault(at, self._rows[at])
-                self._rows[at] = chosen
-                self._cells[at] = self.cells(chosen)
+                self._put(at, chosen, self.cells(chosen))
         self._cursors.clear()
         self._ended = False
         # Rows outside the window keep their records and so look the same: no repaint.
@@ -432,6 +480,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self.beginRemoveRows(QModelIndex(), first, first + count - 1)
         del self._rows[first : first + count]
         del self._cells[first : first + count]
+        self._rows_moved()
         self.endRemoveRows()
 
     # -- fetching ------------------------------------------------------------------------------
@@ -456,13 +505,17 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self._inflight.append(span)
         if not was_loading:
             self.loading_changed.emit(True)
-        if after is not None or start == 0:
-            operation = lambda repo: self.fetch_page(repo, query, after, limit)  # noqa: E731
-        else:
-            operation = lambda repo: self.fetch_at(repo, query, start, limit, total)  # noqa: E731
+        def operation(repo: Repository) -> tuple[Page[R, Any], list[tuple[str, ...]]]:
+            if after is not None or start == 0:
+                page = self.fetch_page(repo, query, after, limit)
+            else:
+                page = self.fetch_at(repo, query, start, limit, total)
+            # The display strings are made here, on the worker: the GUI thread only paints.
+            return page, [self.cells(record) for record in page.items]
+
         self.worker.submit(
             operation,
-            lambda page: self._page_arrived(generation, span, page),
+            lambda answer: self._page_arrived(generation, span, *answer),
             lambda error: self._page_failed(generation, span, error),
             owner=self,
         )
@@ -473,7 +526,13 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         if not self._inflight:
             self.loading_changed.emit(False)
 
-    def _page_arrived(self, generation: int, span: tuple[int, int], page: Page[R, Any]) -> None:
+    def _page_arrived(
+        self,
+        generation: int,
+        span: tuple[int, int],
+        page: Page[R, Any],
+        cells: list[tuple[str, ...]],
+    ) -> None:
         if generation != self._generation:
             return
         self._landed(span)
@@ -481,9 +540,8 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         end = start + count
         if end > len(self._rows):
             self._grow(end)
-        for offset, record in enumerate(page.items):
-            self._rows[start + offset] = record
-            self._cells[start + offset] = self.cells(record)
+        for offset, (record, shown) in enumerate(zip(page.items, cells, strict=True)):
+            self._put(start + offset, record, shown)
         if page.after is not None and count:
             self._cursors[end - 1] = page.after
         elif page.after is None:
@@ -658,11 +716,11 @@ class CommentsModel(PagedModel[Comment]):
     def cells(self, record: Comment) -> tuple[str, ...]:
         return (first_line(record.body),)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.ToolTipRole and index.isValid():
-            comment = self._rows[index.row()]
+    def _answer(self, row: int, column: int, role: int) -> Any:
+        if role == _TOOLTIP:
+            comment = self._rows[row]
             return comment.body if comment is not None else None
-        return super().data(index, role)
+        return super()._answer(row, column, role)
 
     def empty_text(self) -> str:
         if self.query is None:
