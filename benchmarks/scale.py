@@ -99,6 +99,8 @@ class Measured:
 # -- running the parts ------------------------------------------------------------------------
 def child_env(home: Path) -> dict[str, str]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(home))
+    # This checkout's code, whichever checkout the virtualenv was installed from.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["XDG_CONFIG_HOME"] = str(home / ".config")
     env.pop("PYTHONPROFILEIMPORTTIME", None)
     return env
