@@ -69,8 +69,9 @@ class Settings:
 
     def remember_list_order(self, list_name: str, order: Order) -> None:
         way = "descending" if order.descending else "ascending"
+        # No sync(): writing the file costs a click a frame; Qt writes it from the event loop
+        # soon after, and at quit.
         self.store.setValue(f"sort/{list_name}", f"{order.key} {way}")
-        self.store.sync()
 
     def bytes_value(self, key: str) -> QByteArray | None:
         value = self.store.value(key)
