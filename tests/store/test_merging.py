@@ -264,3 +264,15 @@ def test_an_older_destination_is_refused_by_a_dry_run_and_migrated_by_a_merge(
         merge_databases(source, older, dry_run=True)
     assert file_digest(older) == digest
     assert figures(merge_databases(source, older)) == (1, 0, 2, 0, 4, 0)
+
+
+@pytest.mark.parametrize("pair", DIRECTIONS)
+def test_a_copy_keeps_what_its_original_received(
+    make_database: MakeDatabase, pair: tuple[str, str]
+) -> None:
+    source, server = a_pair(make_database, pair)
+    merge_databases(source, server)
+    copy = make_database(pair[0])
+    copy_database(server, copy)
+    assert figures(merge_databases(source, copy))[2:] == (0, 4, 0, 8)
+    assert counts(copy) == counts(server)
