@@ -8,8 +8,9 @@ nothing: a cancel, a dropped connection or a killed process leaves it as it was.
   its unique index; SQLite's lower() folds only ASCII letters). A user it lacks is added
   with their creation time. A matched user whose name differs is a conflict: it is listed,
   and the destination's name stays unless the person chose to take the source's.
-- Posts and comments are appended with new ids, their authors and posts remapped, and
-  their creation times kept exactly. Each one received is written down in the
+- Posts and comments are appended with new ids (from the destination's own counter, then
+  through its bulk path), their authors and posts remapped, and their creation times kept
+  (to the millisecond, as the copy reads them). Each one received is written down in the
   destination's merge_receipts (source identity, table, id there -> id here), so that
   merging the same source again adds nothing twice, while comments added to an old post
   since arrive. A received post deleted here stays away, and so do new comments on it.
@@ -50,6 +51,8 @@ from desktop.store.urls import DatabaseUrl, parse_url
 
 RECEIPTS = "merge_receipts"
 RECEIPT_COLUMNS = ("source", "table_name", "source_id", "destination_id")
+POST_COLUMNS = ("id", "user_id", "title", "content", "created_at")
+COMMENT_COLUMNS = ("id", "post_id", "body")
 
 
 class MergeRefusedError(StoreError):
@@ -330,8 +333,6 @@ class _Merger:
                 self.users[source_id] = self.added_keys[key] = new
 
     def _posts(self, rows: Sequence[Sequence[Any]]) -> None:
-        q, conn, report = self.destination.queries, self.destination.conn, self.report
-        receipts = []
         copied = [
             row[0]
             for row in rows
@@ -340,48 +341,65 @@ class _Merger:
         if copied:  # there by a copy, unless deleted there since
             existing = self._existing_posts(copied)
             self.received_posts.update((id, id if id in existing else None) for id in copied)
+        fresh = []
         for source_id, user_id, title, content, created_at in rows:
             if source_id in self.received_posts:
-                report.posts_skipped += 1
+                self.report.posts_skipped += 1
                 self.posts[source_id] = self.received_posts[source_id]
-                continue
-            report.posts_added += 1
-            author = self.users[user_id]
-            new = (
-                q.merge_insert_post(
-                    conn, user_id=author, title=title, content=content, created_at=created_at
-                )
-                if self.write
-                else self._stand_in()
-            )
+            else:
+                fresh.append((source_id, self.users[user_id], title, content, created_at))
+        ids = self._new_ids("posts", len(fresh))
+        for (source_id, *_rest), new in zip(fresh, ids, strict=True):
             self.posts[source_id] = new
-            receipts.append((self.identity, "posts", source_id, new))
-        self._receipts(receipts)
+        self.report.posts_added += len(fresh)
+        self._insert("posts", POST_COLUMNS, fresh, ids)
 
     def _comments(self, rows: Sequence[Sequence[Any]]) -> None:
-        q, conn, report = self.destination.queries, self.destination.conn, self.report
-        receipts = []
+        fresh = []
         for source_id, post_id, body in rows:
             post = self.posts.get(post_id)
             copied = source_id <= self.same_ids["comments"]
             if source_id in self.received_comments or copied or post is None:
-                report.comments_skipped += 1
-                continue
-            report.comments_added += 1
-            new = (
-                q.insert_comment(conn, post_id=post, body=body) if self.write else self._stand_in()
-            )
-            receipts.append((self.identity, "comments", source_id, new))
-        self._receipts(receipts)
+                self.report.comments_skipped += 1
+            else:
+                fresh.append((source_id, post, body))
+        ids = self._new_ids("comments", len(fresh))
+        self.report.comments_added += len(fresh)
+        self._insert("comments", COMMENT_COLUMNS, fresh, ids)
+
+    def _new_ids(self, table: str, count: int) -> list[int]:
+        """Ids for new rows, taken from the destination's own counter; a dry run's are
+        negative, never a real one."""
+        if not self.write:
+            self.stand_in -= count
+            return list(range(self.stand_in + count, self.stand_in, -1))
+        q, conn = self.destination.queries, self.destination.conn
+        new = q.merge_new_post_ids if table == "posts" else q.merge_new_comment_ids
+        return [int(row[0]) for row in new(conn, count=count)] if count else []
+
+    def _insert(
+        self,
+        table: str,
+        columns: tuple[str, ...],
+        fresh: list[tuple[Any, ...]],
+        ids: list[int],
+    ) -> None:
+        """The new rows through the bulk path (COPY on a server: the change log's triggers
+        fire once per batch, not per row), and their receipts."""
+        if not self.write or not fresh:
+            return
+        self.destination.bulk_insert(
+            table, columns, [(new, *row[1:]) for row, new in zip(fresh, ids, strict=True)]
+        )
+        receipts = [
+            (self.identity, table, row[0], new) for row, new in zip(fresh, ids, strict=True)
+        ]
+        self.destination.bulk_insert(RECEIPTS, RECEIPT_COLUMNS, receipts)
 
     def _stand_in(self) -> int:
         """A dry run's id for a row it would add: negative, so never a real one."""
         self.stand_in -= 1
         return self.stand_in
-
-    def _receipts(self, receipts: list[tuple[str, str, int, int]]) -> None:
-        if self.write and receipts:
-            self.destination.bulk_insert(RECEIPTS, RECEIPT_COLUMNS, receipts)
 
 
 def _batches(rows: Iterable[Sequence[Any]], size: int) -> Iterator[list[Sequence[Any]]]:
