@@ -135,21 +135,24 @@ def copy_database(
 ) -> CopyReport:
     """Copy everything of `source_url` into `destination_url` (created if it is a new file)."""
     started = time.monotonic()
-    source_url = parse_url(source_url) if isinstance(source_url, str) else source_url
-    destination_url = (
-        parse_url(destination_url) if isinstance(destination_url, str) else destination_url
-    )
-    if (
-        source_url.dialect == destination_url.dialect
-        and source_url.target == destination_url.target
-    ):
-        raise CopyRefusedError("The source and the destination are the same database.")
+    source_url, destination_url = two_databases(source_url, destination_url, CopyRefusedError)
     with open_source(source_url) as source, open_destination(destination_url) as destination:
         report = copy_between(
             source, destination, progress=progress, cancel=cancel, batch_rows=batch_rows
         )
     report.seconds = time.monotonic() - started
     return report
+
+
+def two_databases(
+    source: DatabaseUrl | str, destination: DatabaseUrl | str, refused: type[StoreError]
+) -> tuple[DatabaseUrl, DatabaseUrl]:
+    """Both addresses parsed; the same database twice is refused (as `refused`)."""
+    source = parse_url(source) if isinstance(source, str) else source
+    destination = parse_url(destination) if isinstance(destination, str) else destination
+    if source.dialect == destination.dialect and source.target == destination.target:
+        raise refused("The source and the destination are the same database.")
+    return source, destination
 
 
 def open_source(

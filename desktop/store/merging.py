@@ -44,10 +44,11 @@ from desktop.store.copying import (
     open_source,
     read_table,
     refuse_unreadable_times,
+    two_databases,
 )
 from desktop.store.errors import StoreError
 from desktop.store.migrations import MigrationRunner
-from desktop.store.urls import DatabaseUrl, parse_url
+from desktop.store.urls import DatabaseUrl
 
 RECEIPTS = "merge_receipts"
 RECEIPT_COLUMNS = ("source", "table_name", "source_id", "destination_id")
@@ -126,15 +127,7 @@ def merge_databases(
 ) -> MergeReport:
     """Merge everything of `source_url` into the existing database `destination_url`."""
     started = time.monotonic()
-    source_url = parse_url(source_url) if isinstance(source_url, str) else source_url
-    destination_url = (
-        parse_url(destination_url) if isinstance(destination_url, str) else destination_url
-    )
-    if (
-        source_url.dialect == destination_url.dialect
-        and source_url.target == destination_url.target
-    ):
-        raise MergeRefusedError("The source and the destination are the same database.")
+    source_url, destination_url = two_databases(source_url, destination_url, MergeRefusedError)
     with (
         open_source(source_url, verb="merge", refused=MergeRefusedError) as source,
         open_destination(destination_url, dry_run=dry_run) as destination,

@@ -36,6 +36,7 @@ from desktop.store.merging import (
 from desktop.store.urls import DatabaseUrl
 from desktop.ui import prompts
 from desktop.ui.background import Task
+from desktop.ui.dialogs.copy_dialog import choose_kind
 from desktop.ui.dialogs.file_task import ERROR_STYLE
 
 TITLE = "Merge Into"
@@ -261,26 +262,14 @@ class MergeDialog(QDialog):
 
 def choose_destination(parent: QWidget | None) -> str | None:
     """ "file", "server" or None: which database to merge into."""
-    from PySide6.QtWidgets import QMessageBox
-
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle(TITLE)
-    box.setText("Which database should this one be merged into?")
-    box.setInformativeText(
+    return choose_kind(
+        parent,
+        TITLE,
+        "Which database should this one be merged into?",
         "Its users, posts and comments are added to a database that may hold data already. "
-        "A preview comes first; the database open now is only read."
+        "A preview comes first; the database open now is only read.",
+        "Local File…",
     )
-    file_button = box.addButton("Local File…", QMessageBox.ButtonRole.AcceptRole)
-    server_button = box.addButton("Server Database…", QMessageBox.ButtonRole.AcceptRole)
-    box.addButton(QMessageBox.StandardButton.Cancel)
-    box.exec()
-    clicked = box.clickedButton()
-    if clicked is file_button:
-        return "file"
-    if clicked is server_button:
-        return "server"
-    return None
 
 
 def run_merge(parent: QWidget, source: DatabaseUrl, destination: DatabaseUrl) -> MergeDialog:
