@@ -4,7 +4,8 @@ with its own choice), then the merge off the GUI thread with progress; Cancel un
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from desktop.store.connection import open_database
 from desktop.store.copying import TableProgress
@@ -52,6 +53,12 @@ def test_the_preview_lists_the_names_and_the_merge_takes_only_those_chosen(
     assert [item.text() if item else None for item in names] == ["Ann Here", "Cy Here"]
     assert dialog.choices[1].accessibleName() == "Name to use for cy@example.com"
     assert dialog.merge_button.isEnabled()
+    # From the keyboard: Tab goes from the list to each name's choice, then to Merge.
+    dialog.activateWindow()
+    dialog.table.setFocus()
+    for expected in (*dialog.choices, dialog.merge_button):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        assert QApplication.focusWidget() is expected
     dialog.choices[1].setCurrentText(TAKE)
     with qtbot.waitSignal(dialog.merged, timeout=WAIT_MS) as done:
         dialog.merge_button.click()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from itertools import pairwise
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -107,6 +108,8 @@ class MergeDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        # Tab goes from one name's choice to the next (arrows still move between cells).
+        self.table.setTabKeyNavigation(False)
         self.conflicts_label.setBuddy(self.table)
         self.conflicts_label.hide()
         self.table.hide()
@@ -172,6 +175,9 @@ class MergeDialog(QDialog):
             self.choices.append(choice)
         self.conflicts_label.setVisible(bool(self.conflicts))
         self.table.setVisible(bool(self.conflicts))
+        chain: list[QWidget] = [self.table, *self.choices, self.merge_button]
+        for before, after in pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
     def chosen_names(self) -> NameChoices:
         return NameChoices.of(
