@@ -57,7 +57,9 @@ def test_the_preview_lists_the_names_and_the_merge_takes_only_those_chosen(
     dialog.activateWindow()
     dialog.table.setFocus()
     for expected in (*dialog.choices, dialog.merge_button):
-        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        focused = QApplication.focusWidget()
+        assert focused is not None
+        qtbot.keyClick(focused, Qt.Key.Key_Tab)
         assert QApplication.focusWidget() is expected
     dialog.choices[1].setCurrentText(TAKE)
     with qtbot.waitSignal(dialog.merged, timeout=WAIT_MS) as done:
