@@ -216,6 +216,32 @@ BEGIN
     INSERT INTO comments_search (rowid, body) VALUES (new.id, substr(new.body, 1, 100000));
 END;
 
+-- Merging (migration 007): this database's identity, and the rows it received from others.
+CREATE TABLE database_identity (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    identity TEXT NOT NULL
+);
+
+-- One row per source row received: (source identity, table, id there) -> the id here. No
+-- foreign key: a received post deleted here stays received, and is not brought back.
+CREATE TABLE merge_receipts (
+    source         TEXT NOT NULL,
+    table_name     TEXT NOT NULL,
+    source_id      INTEGER NOT NULL,
+    destination_id INTEGER NOT NULL,
+    PRIMARY KEY (source, table_name, source_id)
+);
+
+-- What a whole-database copy brought (desktop/store/copying.py): the rows of `origin` with
+-- ids up to last_id arrived with the same ids. A merge between a copy and its original
+-- then knows those rows are already on both sides, without a receipt per copied row.
+CREATE TABLE copied_ranges (
+    origin     TEXT NOT NULL,
+    table_name TEXT NOT NULL,
+    last_id    INTEGER NOT NULL,
+    PRIMARY KEY (origin, table_name)
+);
+
 -- Every column of every list sorts (users by name, email and number of posts; posts by
 -- title and date; comments in the order written), each order keyset-paged on an index that
 -- matches it. A B-tree serves both directions when all its columns flip together.

@@ -173,6 +173,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
         self._action(file_menu, "Cop&y This Database To…", self.copy_database_to)
+        self._action(file_menu, "&Merge Into…", self.merge_database_into)
         self.list_files = ListFiles(self)
         self.export_action = self._action(file_menu, "&Export List…", self.list_files.export)
         self.import_action = self._action(
@@ -392,6 +393,12 @@ class MainWindow(QMainWindow):
 
         if self.url is not None:
             copy_to(self, self.url, self._file_dialog_folder(), self.open_database)
+
+    def merge_database_into(self) -> None:
+        from desktop.ui.dialogs.merge_dialog import merge_into
+
+        if self.url is not None:
+            merge_into(self, self.url, self._file_dialog_folder())
 
     def _file_dialog_folder(self) -> str:
         if self.url is not None and self.url.dialect == "sqlite":
