@@ -9,7 +9,7 @@ one that are still on their way are dropped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -25,8 +25,13 @@ from PySide6.QtCore import (
 
 from desktop.store.errors import StoreError
 from desktop.store.records import (
+    COMMENTS_AS_WRITTEN,
+    POSTS_NEWEST_FIRST,
+    USERS_BY_NAME,
     Comment,
     CommentCursor,
+    KeyCursor,
+    Order,
     Page,
     Post,
     PostCursor,
@@ -70,10 +75,12 @@ def first_line(text: str) -> str:
 
 @dataclass(frozen=True)
 class Query:
-    """What a model lists: its parent record (if any) and a filter text."""
+    """What a model lists: its parent record (if any), a filter text and the order (None:
+    the model's current one; set_query fills it in)."""
 
     parent_id: int | None = None
     filter_text: str = ""
+    order: Order | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,9 @@ class PagedModel(QAbstractTableModel, Generic[R]):
 
     headers: tuple[str, ...] = ()
     numeric_columns: frozenset[int] = frozenset()
+    order_keys: tuple[str, ...] = ()  # the Order key each column sorts by
+    default_order: Order = USERS_BY_NAME
+    order_chosen = Signal(object)  # the new Order, once the person picked it
     loading_changed = Signal(bool)
     total_changed = Signal(int)
     page_loaded = Signal()
@@ -123,13 +133,18 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self._ended = False  # a page said there is nothing after it
         self._generation = 0
         self.total: int | None = None
+        self.order = self.default_order
         self._placeholder = ("…",) + ("",) * (len(self.headers) - 1)
 
     # -- what subclasses say -----------------------------------------------------------------
     def fetch_page(self, repo: Repository, query: Query, after: Any, limit: int) -> Page[R, Any]:
         raise NotImplementedError
 
-    def fetch_at(self, repo: Repository, query: Query, position: int, limit: int) -> Page[R, Any]:
+    def fetch_at(
+        self, repo: Repository, query: Query, position: int, limit: int, total: int | None
+    ) -> Page[R, Any]:
+        """Rows from `position`; with the list's `total`, one near the end may be read from
+        there."""
         raise NotImplementedError
 
     def count(self, repo: Repository, query: Query) -> int:
@@ -149,9 +164,36 @@ class PagedModel(QAbstractTableModel, Generic[R]):
     def empty_text(self) -> str:
         return ""
 
+    # -- order -------------------------------------------------------------------------------
+    def order_of(self, query: Query) -> Order:
+        return query.order or self.order
+
+    def set_order(self, order: Order) -> None:
+        """Sort the next list this way (a remembered order); the rows on show stay."""
+        if order.key in self.order_keys:
+            self.order = order
+
+    def sort_column(self) -> int:
+        return self.order_keys.index(self.order.key)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """A header click or a shortcut: from now on list in this order. The rows are read
+        again by whoever listens to order_chosen (the database sorts, never Python)."""
+        if not 0 <= column < len(self.order_keys):
+            return
+        chosen = Order(self.order_keys[column], order == Qt.SortOrder.DescendingOrder)
+        if chosen != self.order:
+            self.order = chosen
+            self.order_chosen.emit(chosen)
+
     # -- queries -----------------------------------------------------------------------------
     def set_query(self, query: Query | None) -> None:
         """List something else (None: nothing); the rows reload from the first page."""
+        if query is not None:
+            if query.order is None:
+                query = replace(query, order=self.order)
+            else:
+                self.order = query.order
         self._generation += 1
         self.beginResetModel()
         self.query = query
@@ -362,7 +404,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
                 break
         first = anchor[1] if anchor is not None else min(fallback, max(0, total - 1))
         start = max(0, first - RESYNC_MARGIN)
-        records = self.fetch_at(repo, query, start, self.page_size).items if total else []
+        records = self.fetch_at(repo, query, start, self.page_size, total).items if total else []
         chosen = None
         if selected is not None:
             at = self.position_of(repo, query, selected)
@@ -370,7 +412,8 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             if at is not None:
                 near = [r for r in records if r.id == selected]
                 if not near:
-                    near = [r for r in self.fetch_at(repo, query, at, 1).items if r.id == selected]
+                    near = self.fetch_at(repo, query, at, 1, total).items
+                    near = [r for r in near if r.id == selected]
                 record = near[0] if near else None
             chosen = (selected, at, record)
         cells = [self.cells(record) for record in records]
@@ -456,7 +499,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         """One page from row `start`: by keyset after `after`, or by position without it."""
         query = self.query
         assert query is not None
-        generation, limit = self._generation, self.page_size
+        generation, limit, total = self._generation, self.page_size, self.total
         span = (start, start + limit)
         was_loading = self.loading
         self._inflight.append(span)
@@ -466,7 +509,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             if after is not None or start == 0:
                 page = self.fetch_page(repo, query, after, limit)
             else:
-                page = self.fetch_at(repo, query, start, limit)
+                page = self.fetch_at(repo, query, start, limit, total)
             # The display strings are made here, on the worker: the GUI thread only paints.
             return page, [self.cells(record) for record in page.items]
 
@@ -559,23 +602,34 @@ class PagedModel(QAbstractTableModel, Generic[R]):
 class UsersModel(PagedModel[User]):
     headers = ("Name", "Email", "Posts")
     numeric_columns = frozenset({2})
+    order_keys = ("name", "email", "posts")
+    default_order = USERS_BY_NAME
 
     def fetch_page(self, repo: Repository, query: Query, after: Any, limit: int) -> Page[User, Any]:
-        return repo.list_users(query.filter_text, limit, after)
+        return repo.list_users(query.filter_text, limit, after, order=self.order_of(query))
 
     def fetch_at(
-        self, repo: Repository, query: Query, position: int, limit: int
+        self, repo: Repository, query: Query, position: int, limit: int, total: int | None
     ) -> Page[User, Any]:
-        return repo.users_at(position, query.filter_text, limit)
+        order = self.order_of(query)
+        return repo.users_at(position, query.filter_text, limit, order=order, total=total)
 
-    def cursor_of(self, record: User) -> UserCursor:
-        return UserCursor(record.name, record.id)
+    def cursor_of(self, record: User) -> UserCursor | KeyCursor:
+        order = self.order_of(self.query or Query())
+        if order == USERS_BY_NAME:
+            return UserCursor(record.name, record.id)
+        values: dict[str, str | int] = {
+            "name": record.name,
+            "email": record.email,
+            "posts": record.post_count,
+        }
+        return KeyCursor(values[order.key], record.id)
 
     def count(self, repo: Repository, query: Query) -> int:
         return repo.count_users(query.filter_text)
 
     def position_of(self, repo: Repository, query: Query, record_id: int) -> int | None:
-        return repo.user_position(record_id, query.filter_text)
+        return repo.user_position(record_id, query.filter_text, order=self.order_of(query))
 
     def cells(self, record: User) -> tuple[str, ...]:
         return record.name, record.email, f"{record.post_count:,}"
@@ -588,18 +642,26 @@ class UsersModel(PagedModel[User]):
 
 class PostsModel(PagedModel[Post]):
     headers = ("Title", "Date")
+    order_keys = ("title", "date")
+    default_order = POSTS_NEWEST_FIRST
 
     def fetch_page(self, repo: Repository, query: Query, after: Any, limit: int) -> Page[Post, Any]:
         assert query.parent_id is not None
-        return repo.list_posts(query.parent_id, query.filter_text, limit, after)
+        order = self.order_of(query)
+        return repo.list_posts(query.parent_id, query.filter_text, limit, after, order=order)
 
     def fetch_at(
-        self, repo: Repository, query: Query, position: int, limit: int
+        self, repo: Repository, query: Query, position: int, limit: int, total: int | None
     ) -> Page[Post, Any]:
         assert query.parent_id is not None
-        return repo.posts_at(query.parent_id, position, query.filter_text, limit)
+        order = self.order_of(query)
+        return repo.posts_at(
+            query.parent_id, position, query.filter_text, limit, order=order, total=total
+        )
 
-    def cursor_of(self, record: Post) -> PostCursor:
+    def cursor_of(self, record: Post) -> PostCursor | KeyCursor:
+        if self.order_of(self.query or Query()).key == "title":
+            return KeyCursor(record.title, record.id)
         return PostCursor(record.created_at, record.id)
 
     def count(self, repo: Repository, query: Query) -> int:
@@ -608,7 +670,8 @@ class PostsModel(PagedModel[Post]):
 
     def position_of(self, repo: Repository, query: Query, record_id: int) -> int | None:
         assert query.parent_id is not None
-        return repo.post_position(record_id, query.parent_id, query.filter_text)
+        order = self.order_of(query)
+        return repo.post_position(record_id, query.parent_id, query.filter_text, order=order)
 
     def cells(self, record: Post) -> tuple[str, ...]:
         return record.title, local_time(record.created_at)
@@ -623,18 +686,21 @@ class PostsModel(PagedModel[Post]):
 
 class CommentsModel(PagedModel[Comment]):
     headers = ("Comment",)
+    order_keys = ("written",)
+    default_order = COMMENTS_AS_WRITTEN
 
     def fetch_page(
         self, repo: Repository, query: Query, after: Any, limit: int
     ) -> Page[Comment, Any]:
         assert query.parent_id is not None
-        return repo.list_comments(query.parent_id, limit, after)
+        return repo.list_comments(query.parent_id, limit, after, order=self.order_of(query))
 
     def fetch_at(
-        self, repo: Repository, query: Query, position: int, limit: int
+        self, repo: Repository, query: Query, position: int, limit: int, total: int | None
     ) -> Page[Comment, Any]:
         assert query.parent_id is not None
-        return repo.comments_at(query.parent_id, position, limit)
+        order = self.order_of(query)
+        return repo.comments_at(query.parent_id, position, limit, order=order, total=total)
 
     def cursor_of(self, record: Comment) -> CommentCursor:
         return CommentCursor(record.id)
@@ -645,7 +711,7 @@ class CommentsModel(PagedModel[Comment]):
 
     def position_of(self, repo: Repository, query: Query, record_id: int) -> int | None:
         assert query.parent_id is not None
-        return repo.comment_position(record_id, query.parent_id)
+        return repo.comment_position(record_id, query.parent_id, order=self.order_of(query))
 
     def cells(self, record: Comment) -> tuple[str, ...]:
         return (first_line(record.body),)

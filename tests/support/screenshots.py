@@ -101,11 +101,23 @@ def main(folder: Path) -> int:
     form.revert()
     find_results(window, folder)
     adopt_question(window, scratch, folder)
+    sorted_lists(window, folder)
     copy_in_progress(window, scratch, folder)
     window.close()
     worker.stop()
     del app
     return 0
+
+
+def sorted_lists(window: MainWindow, folder: Path) -> None:
+    """Users by number of posts, most first; the first one's posts by title."""
+    window.users.sort(2, Qt.SortOrder.DescendingOrder)
+    settle(window)
+    window.editing.select_first(Kind.USER)
+    settle(window)
+    window.posts.sort(0, Qt.SortOrder.AscendingOrder)
+    settle(window)
+    window.grab().save(str(folder / "sorted.png"))
 
 
 def find_results(window: MainWindow, folder: Path) -> None:
