@@ -26,7 +26,6 @@ cannot run the app's queries meanwhile.
 from __future__ import annotations
 
 import logging
-import secrets
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -163,6 +162,8 @@ class NotificationListener:
     def _probe(self, conn: psycopg.Connection[Any]) -> bool:
         # Sent from another connection: through a pooler it lands on a server connection
         # that is not the one that ran LISTEN, as everyone else's would.
+        import secrets  # here: its hmac and hashlib imports cost every launch otherwise
+
         token = f"probe {secrets.token_hex(8)}"
         with _connect(self.url, "Postdesk probe") as other:
             other.execute("SELECT pg_notify(%s, %s)", (CHANNEL, token))

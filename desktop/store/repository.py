@@ -7,8 +7,9 @@ missing records and delete reports are raised as the errors of desktop.store.err
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from desktop.store import search, sorting
+from desktop.store import sorting
 from desktop.store.backend import Backend
 from desktop.store.errors import (
     DeleteChangedError,
@@ -42,6 +43,9 @@ from desktop.store.validation import (
     like_pattern,
     trimmed,
 )
+
+if TYPE_CHECKING:  # imported by the search methods: opening a window never searches
+    from desktop.store import search
 
 DEFAULT_PAGE = 100
 _END_OF_TIME = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
@@ -675,6 +679,8 @@ class Repository:
         """Posts whose title and content, or one of whose comments, hold every word typed
         (desktop/store/search.py says what that means), highest id first. Anything typed is
         a search: text with no word finds nothing."""
+        from desktop.store import search
+
         _check_limit(limit)
         query = search.parse(text)
         if query.empty or query.impossible:
@@ -697,6 +703,8 @@ class Repository:
 
     def count_search(self, text: str) -> int:
         """How many posts search_posts finds in all."""
+        from desktop.store import search
+
         query = search.parse(text)
         if query.empty or query.impossible:
             return 0
@@ -708,9 +716,13 @@ class Repository:
         return int(found)
 
     def _search_matches(self, query: search.SearchQuery) -> tuple[str, str]:
+        from desktop.store import search
+
         return search.backend_matches(self.db.dialect, query)
 
     def _search_hit(self, row: SearchRow, query: search.SearchQuery) -> search.SearchHit:
+        from desktop.store import search
+
         post_id, title, created_at, user_id, name, email, comment_id, text = row
         found = search.snippet(text, query)
         if comment_id is None and not found.marks:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import itertools
 import logging
-import platform
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, QTimer, qVersion
@@ -30,7 +30,6 @@ from desktop.store.errors import PasswordNeededError, StoreError
 from desktop.store.urls import DatabaseUrl, conninfo_parts
 from desktop.ui import prompts
 from desktop.ui.announce import announce
-from desktop.ui.dialogs.find_dialog import FindDialog
 from desktop.ui.dialogs.list_files import ListFiles
 from desktop.ui.editing import Editing, Kind
 from desktop.ui.forms.comment_form import CommentForm
@@ -42,6 +41,9 @@ from desktop.ui.settings import Settings
 from desktop.ui.switching import DatabaseSwitcher, Opened
 from desktop.ui.views import ListPane
 from desktop.ui.worker import Worker
+
+if TYPE_CHECKING:  # imported when first used: the dialog (and html) cost every start otherwise
+    from desktop.ui.dialogs.find_dialog import FindDialog
 
 log = logging.getLogger(__name__)
 BUSY_DELAY_MS = 150
@@ -315,6 +317,8 @@ class MainWindow(QMainWindow):
     def find_everywhere(self) -> None:
         """The search dialog, kept from one use to the next with its last search."""
         if self.find_dialog is None:
+            from desktop.ui.dialogs.find_dialog import FindDialog
+
             self.find_dialog = FindDialog(self.worker, self)
             self.find_dialog.open_requested.connect(self.editing.open_found)
         self.find_dialog.show()
@@ -463,6 +467,8 @@ class MainWindow(QMainWindow):
 
     # -- about ------------------------------------------------------------------------------------
     def about_text(self) -> str:
+        import platform  # only for this box: its patterns cost every start otherwise
+
         database = self.url.display() if self.url else "none"
         engine = self.opened.engine if self.opened else "—"
         version = self.opened.version if self.opened else "—"
