@@ -249,7 +249,11 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         row, column = index.row(), index.column()
         for role_data in roleDataSpan:
             value = self._answer(row, column, role_data.role())
-            if value is not None:
+            # Qt hands the same span from cell to cell: a role left unanswered must be
+            # cleared, or the previous cell's answer (a right alignment) stays.
+            if value is None:
+                role_data.clearData()
+            else:
                 role_data.setData(value)
 
     def _answer(self, row: int, column: int, role: int) -> Any:

@@ -95,10 +95,7 @@ class RecordTable(QTableView):
         columns.viewport().update()
 
     def _order_chosen(self, _order: object) -> None:
-        self.show_order()
-        model = self.paged_model
-        way = "descending" if model.order.descending else "ascending"
-        announce(self, f"Sorted by {model.headers[model.sort_column()]}, {way}.")
+        self.show_order()  # the status bar says it, and a screen reader with it (Editing)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -83,5 +83,13 @@ def test_multidata_answers_the_roles_a_delegate_asks_for_in_one_call(repo: Any, 
                 assert answers[role] == model.data(model.index(0, column), role)
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         assert model.data(model.index(0, 2), Qt.ItemDataRole.TextAlignmentRole) == int(right)
+        # A delegate hands the same span from cell to cell: the number column's right
+        # alignment must not stay for the name painted next.
+        span = [QModelRoleData(int(role)) for role in roles]
+        model.multiData(model.index(0, 2), span)
+        model.multiData(model.index(0, 0), span)
+        answers = {role: data.data() for role, data in zip(roles, span, strict=True)}
+        assert answers[Qt.ItemDataRole.TextAlignmentRole] is None
+        assert answers[Qt.ItemDataRole.DisplayRole] == "Ada Lovelace"
     finally:
         worker.stop()

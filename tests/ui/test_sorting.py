@@ -46,6 +46,7 @@ def test_a_header_click_sorts_by_that_column_each_way(desk: Desk, qtbot: Bot) ->
     wait_idle(qtbot, desk.worker)
     assert arrow(header) == (2, DESCENDING)
     assert cells(table) == ["Alan Turing", "Ada Lovelace", "Grace Hopper"]
+    assert desk.window.statusBar().currentMessage() == "Users sorted by Posts, descending."
 
     select_user(qtbot, desk, "Alan Turing")
     posts = desk.table(Kind.POST)

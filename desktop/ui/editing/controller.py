@@ -41,6 +41,7 @@ from desktop.ui.views import ListPane
 from desktop.ui.worker import Worker
 
 Then = Callable[[], None]
+TITLES = {Kind.USER: "Users", Kind.POST: "Posts", Kind.COMMENT: "Comments"}
 AnyHandler = RecordHandler[Any]
 
 
@@ -225,7 +226,11 @@ class Editing(QObject):
     def _resort(self, kind: Kind) -> None:
         """The list's order changed: read it again in the new order, keeping the shown
         record selected and in view (every order lists the same records)."""
-        query = self.handler(kind).model.query
+        model = self.handler(kind).model
+        way = "descending" if model.order.descending else "ascending"
+        column = model.headers[model.sort_column()]
+        self.message.emit(f"{TITLES[kind]} sorted by {column}, {way}.")
+        query = model.query
         if query is not None:  # otherwise the next list comes in the new order
             self._refilter(kind, Query(query.parent_id, query.filter_text))
 
