@@ -105,3 +105,35 @@ def test_each_lists_order_is_remembered(
         "Notes on the Analytical Engine",
         "On Bernoulli numbers",
     ]
+
+
+def test_with_nothing_chosen_the_record_at_the_top_stays_at_the_top(
+    empty_url: str, make_desk: MakeDesk, qtbot: Bot
+) -> None:
+    from desktop.store.connection import open_database
+    from desktop.store.repository import Repository
+
+    with open_database(empty_url) as backend:
+        repo = Repository(backend)
+        for n in range(300):
+            # Names ascend as emails descend: the two orders put a user far apart.
+            repo.create_user(f"User {n:03d}", f"{999 - n:03d}@example.com")
+    desk = make_desk(empty_url)
+    table = desk.table(Kind.USER)
+    model = desk.window.users
+    qtbot.waitUntil(lambda: model.total == 300)
+    table.scrollTo(model.index(120, 0), table.ScrollHint.PositionAtTop)
+    qtbot.waitUntil(lambda: model.record(table.visible_rows()[0]) is not None)
+    top = model.record(table.visible_rows()[0])
+    assert top is not None and top.name == "User 120"
+    assert desk.window.editing.current_user is None
+
+    click_header(qtbot, table.horizontalHeader(), 1)  # Email
+    wait_idle(qtbot, desk.worker)
+
+    def same_top() -> bool:
+        record = model.record(table.visible_rows()[0])
+        return record is not None and record.id == top.id
+
+    qtbot.waitUntil(same_top)
+    assert table.visible_rows()[0] == 179  # "879@…": emails 700 to 878 come before it

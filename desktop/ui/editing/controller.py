@@ -231,8 +231,33 @@ class Editing(QObject):
         column = model.headers[model.sort_column()]
         self.message.emit(f"{TITLES[kind]} sorted by {column}, {way}.")
         query = model.query
-        if query is not None:  # otherwise the next list comes in the new order
-            self._refilter(kind, Query(query.parent_id, query.filter_text))
+        if query is None:  # the next list comes in the new order
+            return
+        query = Query(query.parent_id, query.filter_text)
+        if self.handler(kind).shown() is None:
+            self._resort_keeping_top(kind, query)
+        else:
+            self._refilter(kind, query)
+
+    def _resort_keeping_top(self, kind: Kind, query: Query) -> None:
+        """Nothing chosen: the record at the top of the screen stays at the top (at the
+        very top of the list, the new first rows show)."""
+        handler, table = self.handler(kind), self.panes[kind].table
+        first, _last = table.visible_rows()
+        top = handler.model.record(first) if first > 0 else None
+        handler.model.set_query(query)
+        listed = handler.model.query  # with the new order filled in
+        if top is None or listed is None:
+            return
+
+        def found(position: int | None) -> None:
+            # The page and the count were asked for first: the length is known by now.
+            if position is not None and handler.model.query is listed:
+                model = handler.model
+                model.ensure_rows(position, position)
+                table.scrollTo(model.index(position, 0), table.ScrollHint.PositionAtTop)
+
+        self.worker.submit(lambda repo: handler.position(repo, top, listed), found, owner=self)
 
     def _refilter(self, kind: Kind, query: Query) -> None:
         """List `query`; the shown record stays shown (and selected) when the new list holds
