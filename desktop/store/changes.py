@@ -151,13 +151,23 @@ class NotificationListener:
             with _connect(self.url, "Postdesk live changes") as conn:
                 conn.execute(f"LISTEN {CHANNEL}")
                 working = self._probe(conn)
-                self.on_state(working)
+                self._tell(self.on_state, working)
                 if working:
                     self._wait(conn)
         except psycopg.Error as exc:
             # Not the person's business: the caller polls instead. Never log the address.
             log.info("change notifications unavailable (%s)", type(exc).__name__)
-        self.on_state(False)
+        self._tell(self.on_state, False)
+
+    @staticmethod
+    def _tell(callback: Callable[..., None], *args: Any) -> None:
+        """Call back from this thread. The receiver may be gone: a window that quit without
+        stopping its listener leaves a Qt signal whose source was deleted, which raises
+        RuntimeError; nobody is left to tell, and this thread ends quietly."""
+        try:
+            callback(*args)
+        except RuntimeError:
+            log.debug("the receiver of change notifications is gone")
 
     def _probe(self, conn: psycopg.Connection[Any]) -> bool:
         # Sent from another connection: through a pooler it lands on a server connection
@@ -177,7 +187,7 @@ class NotificationListener:
             for _notice in conn.notifies(timeout=BURST_S):
                 pass
             if not self._stop.is_set():
-                self.on_news()
+                self._tell(self.on_news)
 
 
 def _connect(url: DatabaseUrl, name: str) -> psycopg.Connection[Any]:

@@ -281,6 +281,7 @@ def run_window(
     else:
         open_first_database(window, url, settings)
     exit_code = QApplication.exec()
+    window.live.stop()  # however the loop ended: a closed window has stopped it already
     worker.stop()
     if screenshot:
         exit_code = 0 if Path(screenshot).exists() and exit_code == 0 else 1
