@@ -11,10 +11,9 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from desktop.store.adoption import AdoptionOffered, adopt_database
 from desktop.store.backend import Backend
-from desktop.store.connection import open_database
+from desktop.store.connection import open_checked
 from desktop.store.errors import StoreError
-from desktop.store.migrations import LockWait, Migration, MigrationRunner, lock_wait_message
-from desktop.store.privileges import read_only_reason
+from desktop.store.migrations import LockWait, Migration, lock_wait_message
 from desktop.store.urls import DatabaseUrl
 from desktop.ui import prompts
 from desktop.ui.background import Task
@@ -50,16 +49,17 @@ def _open(url: DatabaseUrl, create: bool, task: Task, adopt: bool = False) -> Op
         task.report(f"Adopting {url.display()}…")
         adopted = [m.version for m in adopt_database(url, lock=lock).applied]
     task.report(f"Opening {url.display()}…")
-    backend = open_database(url, create=create, migrate=False)
-    try:
-        runner = MigrationRunner(backend)
-        applied = adopted + [m.version for m in runner.migrate(progress, lock=lock)]
-        version = runner.status().current_version
-        reason = read_only_reason(backend)
-    except BaseException:
-        backend.close()
-        raise
-    return Opened(url, backend, version, applied, backend.server_version(), reason)
+    opened = open_checked(url, create=create, progress=progress, lock=lock)
+    backend = opened.backend
+    applied = adopted + [m.version for m in opened.applied]
+    return Opened(
+        url,
+        backend,
+        opened.status.current_version,
+        applied,
+        backend.server_version(),
+        opened.read_only_reason,
+    )
 
 
 class DatabaseSwitcher(QObject):
