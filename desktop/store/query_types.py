@@ -112,17 +112,7 @@ class Queries(Protocol):
     def list_undated_posts(
         self, conn: Connection, *, user_id: int, pattern: str, after_id: int, limit: int
     ) -> list[PostRow]: ...
-    def posts_at(
-        self, conn: Connection, *, user_id: int, pattern: str, offset: int, limit: int
-    ) -> list[PostRow]: ...
-    def count_dated_posts(self, conn: Connection, *, user_id: int, pattern: str) -> int: ...
-    def undated_posts_at(
-        self, conn: Connection, *, user_id: int, pattern: str, offset: int, limit: int
-    ) -> list[PostRow]: ...
     def count_all_posts(self, conn: Connection, *, user_id: int) -> int: ...
-    def all_posts_at(
-        self, conn: Connection, *, user_id: int, offset: int, limit: int
-    ) -> list[PostRow]: ...
     def list_posts_then_undated(
         self,
         conn: Connection,
@@ -132,6 +122,12 @@ class Queries(Protocol):
         after_created: Stored,
         after_id: int,
         limit: int,
+    ) -> list[PostRow]: ...
+    def posts_at_then_undated(
+        self, conn: Connection, *, user_id: int, pattern: str, offset: int, limit: int
+    ) -> list[PostRow]: ...
+    def all_posts_at_then_undated(
+        self, conn: Connection, *, user_id: int, offset: int, limit: int
     ) -> list[PostRow]: ...
 
     # -- comments.sql --------------------------------------------------------------------------
