@@ -19,6 +19,13 @@ from desktop.store.privileges import read_only_reason
 from desktop.store.urls import DatabaseUrl, parse_url
 
 
+def load_driver(url: DatabaseUrl) -> None:
+    """Import what connecting to `url` needs, ahead of time (a caller picks the moment):
+    psycopg and libpq take a tenth of a second or more, which a SQLite file never pays."""
+    if url.dialect == "postgresql":
+        import desktop.store.postgres  # noqa: F401
+
+
 def connect(url: DatabaseUrl | str, *, create: bool = True) -> Backend:
     """Open a connection, without checking or migrating the schema."""
     if isinstance(url, str):

@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SUMMARY = re.compile(
     r"^bench: worst_p95_ms=\S+ heavy_stock_ratio=\S+ max_stall_ms=\S+ rss_mb=\S+ "
-    r"start_s=\S+ proxy_first_rows_ms=\S+ proxy_connect_rt=\S+$"
+    r"start_s=\S+ proxy_first_rows_ms=\S+ proxy_connect_rt=\S+ proxy_open_rt=\S+$"
 )
 
 
