@@ -164,6 +164,10 @@ class LiveChanges(QObject):
             return  # a listener already stopped says goodbye
         self._set_hearing(working)
         self._timer.setInterval(SAFETY_POLL_MS if working else POLL_MS)
+        if working:
+            # What was committed between the feed's starting position and the LISTEN was
+            # announced to nobody: read it now rather than at the next safety poll.
+            self.read_now()
 
     def _set_hearing(self, hearing: bool) -> None:
         if hearing != self.hearing:
