@@ -230,6 +230,8 @@ def search_command(url: DatabaseUrl, text: str, limit: int) -> int:
 def _one_line(text: str) -> str:
     """Tabs and line breaks as spaces: one post stays one line of three fields."""
     return "".join(" " if char in "\t\n\r\v\f\x85\u2028\u2029" else char for char in text)
+
+
 def copy_command(source: DatabaseUrl, destination: DatabaseUrl) -> int:
     from desktop.store.copying import copy_database
 

@@ -60,6 +60,11 @@ WHERE p.user_id = :user_id
 ORDER BY p.id DESC
 LIMIT :limit;
 
+-- name: count_dated_posts(user_id, pattern)$
+SELECT count(*) FROM posts p
+WHERE p.user_id = :user_id AND p.created_at IS NOT NULL
+  AND lower(p.title) LIKE lower(:pattern) ESCAPE '\';
+
 -- Without a title filter, counting and jumping stay inside the index.
 -- name: count_all_posts(user_id)$
 SELECT count(*) FROM posts WHERE user_id = :user_id;

@@ -112,6 +112,7 @@ class Queries(Protocol):
     def list_undated_posts(
         self, conn: Connection, *, user_id: int, pattern: str, after_id: int, limit: int
     ) -> list[PostRow]: ...
+    def count_dated_posts(self, conn: Connection, *, user_id: int, pattern: str) -> int: ...
     def count_all_posts(self, conn: Connection, *, user_id: int) -> int: ...
     def list_posts_then_undated(
         self,
@@ -158,6 +159,118 @@ class Queries(Protocol):
         self, conn: Connection, *, id: int, user_id: int, pattern: str
     ) -> int | None: ...
     def comment_position(self, conn: Connection, *, id: int, post_id: int) -> int | None: ...
+
+    # -- sort_orders.sql -----------------------------------------------------------------------
+    def list_users_by_name_desc(
+        self, conn: Connection, *, pattern: str, after_value: str, after_id: int, limit: int
+    ) -> list[UserRow]: ...
+    def users_by_name_at_desc(
+        self, conn: Connection, *, pattern: str, offset: int, limit: int
+    ) -> list[UserRow]: ...
+    def all_users_by_name_at_desc(
+        self, conn: Connection, *, offset: int, limit: int
+    ) -> list[UserRow]: ...
+    def list_users_by_email_asc(
+        self, conn: Connection, *, pattern: str, after_value: str, after_id: int, limit: int
+    ) -> list[UserRow]: ...
+    def users_by_email_at_asc(
+        self, conn: Connection, *, pattern: str, offset: int, limit: int
+    ) -> list[UserRow]: ...
+    def all_users_by_email_at_asc(
+        self, conn: Connection, *, offset: int, limit: int
+    ) -> list[UserRow]: ...
+    def list_users_by_email_desc(
+        self, conn: Connection, *, pattern: str, after_value: str, after_id: int, limit: int
+    ) -> list[UserRow]: ...
+    def users_by_email_at_desc(
+        self, conn: Connection, *, pattern: str, offset: int, limit: int
+    ) -> list[UserRow]: ...
+    def all_users_by_email_at_desc(
+        self, conn: Connection, *, offset: int, limit: int
+    ) -> list[UserRow]: ...
+    def user_position_by_email(self, conn: Connection, *, id: int, pattern: str) -> int | None: ...
+    def list_users_by_posts_asc(
+        self, conn: Connection, *, pattern: str, after_value: int, after_id: int, limit: int
+    ) -> list[UserRow]: ...
+    def users_by_posts_at_asc(
+        self, conn: Connection, *, pattern: str, offset: int, limit: int
+    ) -> list[UserRow]: ...
+    def all_users_by_posts_at_asc(
+        self, conn: Connection, *, offset: int, limit: int
+    ) -> list[UserRow]: ...
+    def list_users_by_posts_desc(
+        self, conn: Connection, *, pattern: str, after_value: int, after_id: int, limit: int
+    ) -> list[UserRow]: ...
+    def users_by_posts_at_desc(
+        self, conn: Connection, *, pattern: str, offset: int, limit: int
+    ) -> list[UserRow]: ...
+    def all_users_by_posts_at_desc(
+        self, conn: Connection, *, offset: int, limit: int
+    ) -> list[UserRow]: ...
+    def user_position_by_posts(self, conn: Connection, *, id: int, pattern: str) -> int | None: ...
+    def list_posts_by_title_asc(
+        self,
+        conn: Connection,
+        *,
+        user_id: int,
+        pattern: str,
+        after_value: str,
+        after_id: int,
+        limit: int,
+    ) -> list[PostRow]: ...
+    def posts_by_title_at_asc(
+        self, conn: Connection, *, user_id: int, pattern: str, offset: int, limit: int
+    ) -> list[PostRow]: ...
+    def all_posts_by_title_at_asc(
+        self, conn: Connection, *, user_id: int, offset: int, limit: int
+    ) -> list[PostRow]: ...
+    def list_posts_by_title_desc(
+        self,
+        conn: Connection,
+        *,
+        user_id: int,
+        pattern: str,
+        after_value: str,
+        after_id: int,
+        limit: int,
+    ) -> list[PostRow]: ...
+    def posts_by_title_at_desc(
+        self, conn: Connection, *, user_id: int, pattern: str, offset: int, limit: int
+    ) -> list[PostRow]: ...
+    def all_posts_by_title_at_desc(
+        self, conn: Connection, *, user_id: int, offset: int, limit: int
+    ) -> list[PostRow]: ...
+    def post_position_by_title(
+        self, conn: Connection, *, id: int, user_id: int, pattern: str
+    ) -> int | None: ...
+    def list_posts_by_date_asc(
+        self,
+        conn: Connection,
+        *,
+        user_id: int,
+        pattern: str,
+        after_created: Stored,
+        after_id: int,
+        limit: int,
+    ) -> list[PostRow]: ...
+    def list_undated_posts_asc(
+        self, conn: Connection, *, user_id: int, pattern: str, after_id: int, limit: int
+    ) -> list[PostRow]: ...
+    def posts_by_date_at_asc(
+        self, conn: Connection, *, user_id: int, pattern: str, offset: int, limit: int
+    ) -> list[PostRow]: ...
+    def undated_posts_at_asc(
+        self, conn: Connection, *, user_id: int, pattern: str, offset: int, limit: int
+    ) -> list[PostRow]: ...
+    def post_position_by_date_asc(
+        self, conn: Connection, *, id: int, user_id: int, pattern: str
+    ) -> int | None: ...
+    def list_comments_desc(
+        self, conn: Connection, *, post_id: int, after_id: int, limit: int
+    ) -> list[CommentRow]: ...
+    def comments_at_desc(
+        self, conn: Connection, *, post_id: int, offset: int, limit: int
+    ) -> list[CommentRow]: ...
 
     # -- counts.sql, seeds.sql -----------------------------------------------------------------
     def table_counts(self, conn: Connection) -> TableCounts: ...

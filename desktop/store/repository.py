@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, TypeAlias, TypeVar
 
-from desktop.store import search
+from desktop.store import search, sorting
 from desktop.store.backend import Backend
 from desktop.store.errors import (
     DeleteChangedError,
@@ -21,9 +21,16 @@ from desktop.store.errors import (
 from desktop.store.queries import send
 from desktop.store.query_types import CommentRow, PostRow, SearchRow, UserRow
 from desktop.store.records import (
+    COMMENT_ORDER_KEYS,
+    COMMENTS_AS_WRITTEN,
+    POST_ORDER_KEYS,
+    POSTS_NEWEST_FIRST,
+    USERS_BY_NAME,
     Comment,
     CommentCursor,
     DeleteReport,
+    KeyCursor,
+    Order,
     Page,
     Post,
     PostCursor,
@@ -92,13 +99,27 @@ class Repository:
     def __init__(self, backend: Backend) -> None:
         self.db = backend
         self.q = backend.queries
+        # Every order but the ones each list began with (below).
+        self.sorted = sorting.SortedLists(backend, self._user, self._post, _comment)
 
     # -- users ------------------------------------------------------------------------------
     def list_users(
-        self, filter_text: str = "", limit: int = DEFAULT_PAGE, after: UserCursor | None = None
-    ) -> Page[User, UserCursor]:
-        """Users by name whose name or email contains `filter_text` (any case)."""
+        self,
+        filter_text: str = "",
+        limit: int = DEFAULT_PAGE,
+        after: UserCursor | KeyCursor | None = None,
+        *,
+        order: Order = USERS_BY_NAME,
+    ) -> Page[User, UserCursor | KeyCursor]:
+        """Users by name (or in `order`) whose name or email contains `filter_text` (any
+        case)."""
         _check_limit(limit)
+        if order != USERS_BY_NAME:
+            assert after is None or isinstance(after, KeyCursor)
+            everyone = not trimmed(filter_text)
+            pattern = like_pattern(filter_text)
+            return self.sorted.list_users(order, pattern, everyone, limit, after)
+        assert after is None or isinstance(after, UserCursor)
         start = after or UserCursor("", 0)
         with self.db.reading():
             rows = self.q.list_users(
@@ -134,11 +155,22 @@ class Repository:
         return Page(users, UserCursor(users[-1].name, users[-1].id) if more else None)
 
     def users_at(
-        self, position: int, filter_text: str = "", limit: int = DEFAULT_PAGE
-    ) -> Page[User, UserCursor]:
+        self,
+        position: int,
+        filter_text: str = "",
+        limit: int = DEFAULT_PAGE,
+        *,
+        order: Order = USERS_BY_NAME,
+        total: int | None = None,
+    ) -> Page[User, UserCursor | KeyCursor]:
         """The users from `position` (0-based) in list_users' order, for a jump into a long
-        list; `after` continues with list_users from there."""
+        list; `after` continues with list_users from there. With the list's `total`, a
+        position near its end is read from there (other orders than by name)."""
         _check_limit(limit)
+        if order != USERS_BY_NAME:
+            everyone = not trimmed(filter_text)
+            pattern = like_pattern(filter_text)
+            return self.sorted.users_at(order, pattern, everyone, position, limit, total)
         offset = max(0, position)
         with self.db.reading():
             if trimmed(filter_text):
@@ -270,12 +302,26 @@ class Repository:
         user_id: int,
         filter_text: str = "",
         limit: int = DEFAULT_PAGE,
-        after: PostCursor | None = None,
-    ) -> Page[Post, PostCursor]:
-        """A user's posts, newest first, whose title contains `filter_text` (any case).
-        Posts without a created_at (only another program writes those) come last."""
+        after: PostCursor | KeyCursor | None = None,
+        *,
+        order: Order = POSTS_NEWEST_FIRST,
+    ) -> Page[Post, PostCursor | KeyCursor]:
+        """A user's posts, newest first (or in `order`), whose title contains `filter_text`
+        (any case). Posts without a created_at (only another program writes those) come
+        last, whichever way the dates go."""
         _check_limit(limit)
         pattern = like_pattern(filter_text)
+        if order != POSTS_NEWEST_FIRST:
+            sorting.check_order(order, POST_ORDER_KEYS)
+            if order.key == "title":
+                assert after is None or isinstance(after, KeyCursor)
+                everyone = not trimmed(filter_text)
+                return self.sorted.list_posts_by_title(
+                    order, user_id, pattern, everyone, limit, after
+                )
+            assert after is None or isinstance(after, PostCursor)
+            return self.sorted.list_posts_oldest_first(user_id, pattern, limit, after)
+        assert after is None or isinstance(after, PostCursor)
         with self.db.reading():
             if after is None or after.created_at is not None:
                 both = self.q.list_posts_then_undated(
@@ -334,11 +380,14 @@ class Repository:
         undated = sorted(
             (row for row in both if row[4] is None), key=lambda row: row[0], reverse=True
         )
-        if len(dated) > limit:
+        rows = dated + undated
+        # The page ends on a dated post (also when the dated ones end with it and undated
+        # ones follow): the next page goes on from its date.
+        if len(dated) >= limit and len(rows) > limit:
             last = dated[limit - 1]
             cursor = PostCursor(self.db.time_from_db(last[4]), last[0], stored=last[4])
             return Page([self._post(row) for row in dated[:limit]], cursor)
-        return self._undated_page(dated + undated, limit)
+        return self._undated_page(rows, limit)
 
     def _undated_page(self, rows: list[PostRow], limit: int) -> Page[Post, PostCursor]:
         posts = [self._post(row) for row in rows[:limit]]
@@ -346,11 +395,26 @@ class Repository:
         return Page(posts, PostCursor(None, posts[-1].id) if more else None)
 
     def posts_at(
-        self, user_id: int, position: int, filter_text: str = "", limit: int = DEFAULT_PAGE
-    ) -> Page[Post, PostCursor]:
+        self,
+        user_id: int,
+        position: int,
+        filter_text: str = "",
+        limit: int = DEFAULT_PAGE,
+        *,
+        order: Order = POSTS_NEWEST_FIRST,
+        total: int | None = None,
+    ) -> Page[Post, PostCursor | KeyCursor]:
         """A user's posts from `position` in list_posts' order (see users_at)."""
         _check_limit(limit)
         pattern = like_pattern(filter_text)
+        if order != POSTS_NEWEST_FIRST:
+            sorting.check_order(order, POST_ORDER_KEYS)
+            if order.key == "title":
+                everyone = not trimmed(filter_text)
+                return self.sorted.posts_by_title_at(
+                    order, user_id, pattern, everyone, position, limit, total
+                )
+            return self.sorted.posts_oldest_first_at(user_id, pattern, position, limit)
         position = max(0, position)
         # The dated posts from there and the undated ones after them: one statement.
         with self.db.reading():
@@ -366,13 +430,7 @@ class Repository:
                 rows = self.q.all_posts_at_then_undated(
                     self.db.conn, user_id=user_id, offset=position, limit=limit + 1
                 )
-        posts = [self._post(row) for row in rows[:limit]]
-        if len(rows) <= limit:
-            return Page(posts, None)
-        last = rows[limit - 1]
-        if last[4] is None:
-            return Page(posts, PostCursor(None, last[0]))
-        return Page(posts, PostCursor(self.db.time_from_db(last[4]), last[0], stored=last[4]))
+        return self.sorted.dated_page(rows, limit)
 
     def count_posts(self, user_id: int, filter_text: str = "") -> int:
         with self.db.reading():
@@ -488,10 +546,18 @@ class Repository:
 
     # -- comments ---------------------------------------------------------------------------
     def list_comments(
-        self, post_id: int, limit: int = DEFAULT_PAGE, after: CommentCursor | None = None
+        self,
+        post_id: int,
+        limit: int = DEFAULT_PAGE,
+        after: CommentCursor | None = None,
+        *,
+        order: Order = COMMENTS_AS_WRITTEN,
     ) -> Page[Comment, CommentCursor]:
-        """A post's comments in the order they were written."""
+        """A post's comments in the order they were written (descending: the latest first)."""
         _check_limit(limit)
+        sorting.check_order(order, COMMENT_ORDER_KEYS)
+        if order.descending:
+            return self.sorted.list_comments_latest_first(post_id, limit, after)
         with self.db.reading():
             rows = self.q.list_comments(
                 self.db.conn,
@@ -516,10 +582,18 @@ class Repository:
             return _comments_page(rows(), limit), int(total())
 
     def comments_at(
-        self, post_id: int, position: int, limit: int = DEFAULT_PAGE
+        self,
+        post_id: int,
+        position: int,
+        limit: int = DEFAULT_PAGE,
+        *,
+        order: Order = COMMENTS_AS_WRITTEN,
+        total: int | None = None,
     ) -> Page[Comment, CommentCursor]:
         """A post's comments from `position` in list_comments' order (see users_at)."""
         _check_limit(limit)
+        if order.descending or total is not None:
+            return self.sorted.comments_at(order, post_id, position, limit, total)
         with self.db.reading():
             rows = list(
                 self.q.comments_at(
@@ -589,25 +663,47 @@ class Repository:
         return {"users": int(users), "posts": int(posts), "comments": int(comments)}
 
     # -- where a record stands in its list ------------------------------------------------
-    def user_position(self, user_id: int, filter_text: str = "") -> int | None:
+    def user_position(
+        self, user_id: int, filter_text: str = "", *, order: Order = USERS_BY_NAME
+    ) -> int | None:
         """How many users come before this one in list_users' order with this filter;
         None when the filtered list does not hold the user (or the user is gone)."""
+        if order != USERS_BY_NAME:
+            return self.sorted.user_position(order, user_id, like_pattern(filter_text))
         with self.db.reading():
             found = self.q.user_position(
                 self.db.conn, id=user_id, pattern=like_pattern(filter_text)
             )
         return None if found is None else int(found)
 
-    def post_position(self, post_id: int, user_id: int, filter_text: str = "") -> int | None:
+    def post_position(
+        self,
+        post_id: int,
+        user_id: int,
+        filter_text: str = "",
+        *,
+        order: Order = POSTS_NEWEST_FIRST,
+    ) -> int | None:
         """The same for a post in list_posts(user_id, filter_text)."""
+        if order != POSTS_NEWEST_FIRST:
+            sorting.check_order(order, POST_ORDER_KEYS)
+            pattern = like_pattern(filter_text)
+            if order.key == "title":
+                return self.sorted.post_position_by_title(order, post_id, user_id, pattern)
+            return self.sorted.post_position_oldest_first(post_id, user_id, pattern)
         with self.db.reading():
             found = self.q.post_position(
                 self.db.conn, id=post_id, user_id=user_id, pattern=like_pattern(filter_text)
             )
         return None if found is None else int(found)
 
-    def comment_position(self, comment_id: int, post_id: int) -> int | None:
+    def comment_position(
+        self, comment_id: int, post_id: int, *, order: Order = COMMENTS_AS_WRITTEN
+    ) -> int | None:
         """The same for a comment in list_comments(post_id)."""
+        sorting.check_order(order, COMMENT_ORDER_KEYS)
+        if order.descending:
+            return self.sorted.comment_position_latest_first(comment_id, post_id)
         with self.db.reading():
             found = self.q.comment_position(self.db.conn, id=comment_id, post_id=post_id)
         return None if found is None else int(found)

@@ -125,6 +125,7 @@ def collect_garbage_off_the_clock(window: MainWindow) -> None:
     gc.freeze()
     young, middle, _full = gc.get_threshold()
     gc.set_threshold(young, middle, 1_000_000)  # no automatic full collections
+
     def collect_when_idle() -> None:
         if not window.worker.busy:
             gc.collect()

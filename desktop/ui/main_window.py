@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
             Kind.COMMENT: ListPane("Comments", self.comments),
         }
         self.forms = {Kind.USER: UserForm(), Kind.POST: PostForm(), Kind.COMMENT: CommentForm()}
+        self._restore_orders()
         self._build_layout()
         self.editing = Editing(self, worker, self.panes, self.forms)
         self.switcher = DatabaseSwitcher(self, worker)
@@ -490,6 +491,22 @@ class MainWindow(QMainWindow):
         self.settings.set_value("window/geometry", self.saveGeometry())
         self.settings.set_value("window/mainSplitter", self.splitter.saveState())
         self.settings.set_value("window/postSplitter", self.post_splitter.saveState())
+
+    def _restore_orders(self) -> None:
+        """Each list in the order last chosen for it, remembered as soon as it changes."""
+        for name, pane in (
+            ("users", self.panes[Kind.USER]),
+            ("posts", self.panes[Kind.POST]),
+            ("comments", self.panes[Kind.COMMENT]),
+        ):
+            model = pane.table.paged_model
+            remembered = self.settings.list_order(name)
+            if remembered is not None:
+                model.set_order(remembered)
+                pane.table.show_order()
+            model.order_chosen.connect(
+                lambda order, name=name: self.settings.remember_list_order(name, order)
+            )
 
     def _restore_layout(self) -> None:
         geometry = self.settings.bytes_value("window/geometry")

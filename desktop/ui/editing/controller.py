@@ -95,6 +95,8 @@ class Editing(QObject):
             form.delete_requested.connect(lambda kind=kind: self.delete(kind))
         panes[Kind.USER].filter_changed.connect(self._filter_users)
         panes[Kind.POST].filter_changed.connect(self._filter_posts)
+        for kind, pane in panes.items():
+            pane.table.paged_model.order_chosen.connect(lambda _order, k=kind: self._resort(k))
         self.post_form.choose_author_requested.connect(self._choose_author)
         self.follower = Follower(self)
 
@@ -219,6 +221,13 @@ class Editing(QObject):
     def _filter_posts(self, text: str) -> None:
         if self.current_user is not None:
             self._refilter(Kind.POST, Query(self.current_user.id, trimmed(text)))
+
+    def _resort(self, kind: Kind) -> None:
+        """The list's order changed: read it again in the new order, keeping the shown
+        record selected and in view (every order lists the same records)."""
+        query = self.handler(kind).model.query
+        if query is not None:  # otherwise the next list comes in the new order
+            self._refilter(kind, Query(query.parent_id, query.filter_text))
 
     def _refilter(self, kind: Kind, query: Query) -> None:
         """List `query`; the shown record stays shown (and selected) when the new list holds
@@ -441,7 +450,10 @@ class Editing(QObject):
         """Fetch a user again (their post count changed) and show it in place."""
 
         def arrived(user: User) -> None:
-            self.users.update_record(user)
+            if self.users.order.key == "posts":
+                self.place(Kind.USER, user)  # the new count may move the user
+            else:
+                self.users.update_record(user)
             if self.current_user is not None and self.current_user.id == user.id:
                 self.current_user = user
 
@@ -636,9 +648,7 @@ def _locate(
     comment_row = None
     if comment is not None and comment.post_id == post.id:
         comment_row = repo.comment_position(comment.id, post.id)
-    return _Found(
-        user, post, comment, user_filter, post_filter, user_row, post_row, comment_row
-    )
+    return _Found(user, post, comment, user_filter, post_filter, user_row, post_row, comment_row)
 
 
 def _naming(kind: Kind, error: StoreError) -> str:
