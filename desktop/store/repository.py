@@ -335,7 +335,7 @@ class Repository:
                 after_id=after.id,
                 limit=limit + 1,
             )
-        return self._undated_page(rows, limit)
+        return self.sorted.dated_page(rows, limit)
 
     def first_posts(self, user_id: int, limit: int = DEFAULT_PAGE) -> Counted[Post, PostCursor]:
         """The first page of all of a user's posts and how many there are, in one round
@@ -380,19 +380,7 @@ class Repository:
         undated = sorted(
             (row for row in both if row[4] is None), key=lambda row: row[0], reverse=True
         )
-        rows = dated + undated
-        # The page ends on a dated post (also when the dated ones end with it and undated
-        # ones follow): the next page goes on from its date.
-        if len(dated) >= limit and len(rows) > limit:
-            last = dated[limit - 1]
-            cursor = PostCursor(self.db.time_from_db(last[4]), last[0], stored=last[4])
-            return Page([self._post(row) for row in dated[:limit]], cursor)
-        return self._undated_page(rows, limit)
-
-    def _undated_page(self, rows: list[PostRow], limit: int) -> Page[Post, PostCursor]:
-        posts = [self._post(row) for row in rows[:limit]]
-        more = len(rows) > limit
-        return Page(posts, PostCursor(None, posts[-1].id) if more else None)
+        return self.sorted.dated_page(dated + undated, limit)
 
     def posts_at(
         self,
