@@ -20,7 +20,7 @@ the data set to var/bench/results.md (raw figures in results.json), and ends wit
 line the issue defines:
 
     bench: worst_p95_ms=… heavy_stock_ratio=… max_stall_ms=… rss_mb=… start_s=…
-    proxy_first_rows_ms=… proxy_connect_rt=… start_ratio=… growth=…
+    proxy_first_rows_ms=… proxy_connect_rt=… proxy_open_rt=… start_ratio=… growth=…
 
 On the full set the local steps run a second time on the quick set (a hundredth of the
 data): its p95 is the table's "quick set p95" column, and `growth` the worst ratio of a
@@ -75,6 +75,8 @@ TARGETS = {
     "growth": 1.5,
     "proxy_extra_ms": 16.0,
     "proxy_connect_rt": 3,
+    "proxy_open_rt": 4,
+    "proxy_open_extra_ms": 30.0,
 }
 
 
@@ -418,6 +420,9 @@ def summarise(
     proxy_rt = (
         proxy.floor["connect (app)"].trips if proxy and "connect (app)" in proxy.floor else None
     )
+    # Round trips from "open" to the first users painted, with their count (the median run).
+    proxy_open = proxy.ours.get("open") if proxy else None
+    proxy_open_rt = proxy_open.trips if proxy_open is not None else None
     app, minimal = start
     values: dict[str, Any] = {
         "worst_p95_ms": worst_p95,
@@ -427,6 +432,7 @@ def summarise(
         "start_s": app.median / 1000,
         "proxy_first_rows_ms": proxy_first,
         "proxy_connect_rt": proxy_rt,
+        "proxy_open_rt": proxy_open_rt,
         "ctrl_end_p95_ms": max(ctrl_end, default=math.nan),
         "sort_p95_ms": max(sort_first, default=math.nan),
         "sort_end_p95_ms": max(sort_end, default=math.nan),
@@ -483,6 +489,13 @@ def summarise(
             ("step 6: connected within 3 round trips",
              proxy_rt is not None and proxy_rt <= TARGETS["proxy_connect_rt"],
              f"{proxy_rt} round trips"),
+            ("open → first users painted within 4 round trips + 30 ms through the proxy",
+             proxy_open is not None and proxy_open_rt is not None
+             and proxy_open_rt <= TARGETS["proxy_open_rt"]
+             and proxy_open.p95 <= TARGETS["proxy_open_rt"] * one_trip
+             + TARGETS["proxy_open_extra_ms"],
+             f"{proxy_open_rt} round trips, {proxy_open.p95:.1f} ms"
+             if proxy_open is not None else "not measured"),
         ]
     lines = [
         f"- {'met' if ok else '**NOT met**'}: {what} — {detail}" for what, ok, detail in checks
@@ -504,6 +517,7 @@ def summary_line(values: dict[str, Any]) -> str:
         f"start_s={fmt(values['start_s'], 3)} "
         f"proxy_first_rows_ms={fmt(values['proxy_first_rows_ms'], 1)} "
         f"proxy_connect_rt={fmt(values['proxy_connect_rt'], 0)} "
+        f"proxy_open_rt={fmt(values['proxy_open_rt'], 0)} "
         f"start_ratio={fmt(values['start_ratio'], 2)} "
         f"growth={fmt(values['growth'], 2)} "
         f"sort_p95_ms={fmt(values['sort_p95_ms'], 1)} "

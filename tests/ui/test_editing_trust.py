@@ -269,7 +269,11 @@ def test_the_edit_menu_names_each_new_record_once(desk: Desk, qtbot: Bot) -> Non
     desk.window.activateWindow()  # focus goes to a widget of the active window only
     for kind in Kind:
         desk.table(kind).setFocus()
-        qtbot.waitUntil(lambda kind=kind: desk.window.active_kind() is kind)
+
+        def focused(kind: Kind = kind) -> bool:
+            return desk.window.active_kind() is kind
+
+        qtbot.waitUntil(focused)
         visible = [
             action.text().replace("&", "")
             for action in edit.actions()
