@@ -55,8 +55,17 @@ def app_setup(window: MainWindow) -> list[str]:
     return applied
 
 
+def load_driver_meanwhile(url: str) -> Any:
+    """What desktop.ui.app.run_window does when its first database is `url`: psycopg
+    imported while the window is built (joined before it shows), where the app has that."""
+    from desktop.ui import app as app_module
+
+    start = getattr(app_module, "load_driver_meanwhile", None)
+    return None if start is None else start(parse_url(url))
+
+
 class Bench:
-    def __init__(self, facts: dict[str, Any], proxy: Any, runs: int) -> None:
+    def __init__(self, facts: dict[str, Any], proxy: Any, runs: int, url: str) -> None:
         self.facts = facts
         self.proxy = proxy
         self.runs = runs
@@ -65,9 +74,14 @@ class Bench:
         self.folder = Path(tempfile.mkdtemp(prefix="postdesk-bench-"))
         store = QSettings(str(self.folder / "settings.ini"), QSettings.Format.IniFormat)
         settings = Settings(store)
+        # The window starts as the app starts on this database (the step then opens it).
+        loading = load_driver_meanwhile(url)
         self.worker = Worker()
         self.window = MainWindow(self.worker, settings)
         self.extra["app_setup"] = app_setup(self.window)
+        if loading is not None:
+            loading.join()
+            self.extra["app_setup"].append("load_driver_meanwhile")
         self.window.resize(1200, 760)
         self.window.show()
         self.heartbeat = benchlib.make_heartbeat()
@@ -217,16 +231,7 @@ class Bench:
 
     def ctrl_end(self) -> None:
         table, model = self.tables[Kind.POST], self.models[Kind.POST]
-
-        def last_rows_painted() -> bool:
-            rows = model.rowCount()
-            return (
-                rows > 0
-                and model.record(rows - 1) is not None
-                and table.visible_rows()[1] == rows - 1
-                and visible_rows_loaded(table, model)
-            )
-
+        last_rows_painted = self._last_rows_painted(Kind.POST)
         for _ in range(self.runs):
             self.show_heavy_user_fresh()
             table.setFocus()
@@ -241,6 +246,63 @@ class Bench:
                 last_rows_painted,
             )
             self.idle()
+
+    def sort_steps(self) -> None:
+        """Users by number of posts, and the heavy user's posts by title, each way: the click
+        (the model's sort, as a header click calls it) to the first rows painted, then
+        Ctrl+End to the last rows painted. Steps named "sort …" and "sort end …"."""
+        self.show_heavy_user_fresh()
+        down, up = Qt.SortOrder.DescendingOrder, Qt.SortOrder.AscendingOrder
+        cases = [(Kind.USER, 2, "users by posts"), (Kind.POST, 0, "heavy user's posts by title")]
+        for kind, column, what in cases:
+            for _ in range(self.runs):
+                for way in (down, up):
+                    self._sort_once(kind, column, way, f"{what} {way.name[:-5].lower()}")
+        # Back to the orders the other steps' positions were taken in.
+        self.models[Kind.USER].sort(0, up)
+        self.idle()
+        self.models[Kind.POST].sort(1, down)
+        self.idle()
+
+    def _sort_once(self, kind: Kind, column: int, way: Qt.SortOrder, label: str) -> None:
+        model, table = self.models[kind], self.tables[kind]
+        wanted = model.order_keys[column], way == Qt.SortOrder.DescendingOrder
+
+        def sorted_rows_painted() -> bool:
+            query = model.query
+            return (
+                query is not None
+                and query.order is not None
+                and (query.order.key, query.order.descending) == wanted
+                and visible_rows_loaded(table, model)
+            )
+
+        self.timed(f"sort {label}", kind, lambda: model.sort(column, way), sorted_rows_painted)
+        self.counted(kind)
+        table.setFocus()
+        table.setCurrentIndex(model.index(0, 0))
+        self.idle()
+        self.timed(
+            f"sort end {label}",
+            kind,
+            lambda: QTest.keyClick(table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier),
+            self._last_rows_painted(kind),
+        )
+        self.idle()
+
+    def _last_rows_painted(self, kind: Kind) -> Any:
+        table, model = self.tables[kind], self.models[kind]
+
+        def ready() -> bool:
+            rows = model.rowCount()
+            return (
+                rows > 0
+                and model.record(rows - 1) is not None
+                and table.visible_rows()[1] == rows - 1
+                and visible_rows_loaded(table, model)
+            )
+
+        return ready
 
     def scroll_through(self, page_limit: int) -> None:
         """Page by page down the heavy user's posts (all of them, or `page_limit` pages)."""
@@ -294,13 +356,14 @@ def main(argv: list[str] | None = None) -> int:
     benchlib.quiet_qt_messages()
     bench: Bench | None = None
     try:
-        bench = Bench(facts, proxy, args.runs)
+        bench = Bench(facts, proxy, args.runs, url)
         bench.extra["rss_at_start_mb"] = benchlib.rss_mb()
         bench.open(url)
         bench.select_users()
         bench.select_posts()
         bench.filter_users()
         bench.ctrl_end()
+        bench.sort_steps()
         bench.scroll_through(args.scroll_pages)
         benchlib.dump_results(bench.results, bench.extra, args.out)
     finally:

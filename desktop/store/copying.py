@@ -21,7 +21,7 @@ import hashlib
 import queue
 import threading
 import time
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,15 +140,7 @@ def copy_database(
 ) -> CopyReport:
     """Copy everything of `source_url` into `destination_url` (created if it is a new file)."""
     started = time.monotonic()
-    source_url = parse_url(source_url) if isinstance(source_url, str) else source_url
-    destination_url = (
-        parse_url(destination_url) if isinstance(destination_url, str) else destination_url
-    )
-    if (
-        source_url.dialect == destination_url.dialect
-        and source_url.target == destination_url.target
-    ):
-        raise CopyRefusedError("The source and the destination are the same database.")
+    source_url, destination_url = two_databases(source_url, destination_url, CopyRefusedError)
     with open_source(source_url) as source, open_destination(destination_url) as destination:
         report = copy_between(
             source, destination, progress=progress, cancel=cancel, batch_rows=batch_rows
@@ -157,9 +149,26 @@ def copy_database(
     return report
 
 
-def open_source(url: DatabaseUrl) -> Backend:
-    """Open a database to copy from, by reading alone: never created, migrated or switched
-    to WAL. Refused unless its schema is exactly this Postdesk's."""
+def two_databases(
+    source: DatabaseUrl | str, destination: DatabaseUrl | str, refused: type[StoreError]
+) -> tuple[DatabaseUrl, DatabaseUrl]:
+    """Both addresses parsed; the same database twice is refused (as `refused`)."""
+    source = parse_url(source) if isinstance(source, str) else source
+    destination = parse_url(destination) if isinstance(destination, str) else destination
+    if source.dialect == destination.dialect and source.target == destination.target:
+        raise refused("The source and the destination are the same database.")
+    return source, destination
+
+
+def open_source(
+    url: DatabaseUrl,
+    *,
+    verb: str = "copy",
+    refused: type[StoreError] = CopyRefusedError,
+) -> Backend:
+    """Open a database to copy (or, as `verb` says, merge) from, by reading alone: never
+    created, migrated or switched to WAL. Refused (as `refused`) unless its schema is
+    exactly this Postdesk's."""
     backend = connect(url, create=False)
     try:
         refuse_foreign(backend)
@@ -168,17 +177,17 @@ def open_source(url: DatabaseUrl) -> Backend:
         try:
             status = runner.status()
         except SchemaTooNewError as exc:
-            raise CopyRefusedError(
+            raise refused(
                 f"{url.display()} is at schema version {exc.version}, newer than this "
-                f"Postdesk's {ours}; copy it with a newer Postdesk."
+                f"Postdesk's {ours}; {verb} it with a newer Postdesk."
             ) from exc
         except MigrationError as exc:
-            raise CopyRefusedError(f"{url.display()} cannot be copied: {exc}") from exc
+            raise refused(f"{url.display()} cannot be the source of a {verb}: {exc}") from exc
         if status.pending:
             theirs = status.current_version or "none (no Postdesk tables)"
-            raise CopyRefusedError(
+            raise refused(
                 f"{url.display()} is at schema version {theirs}, older than this Postdesk's "
-                f"{ours}; open it once in Postdesk to update it, then copy it."
+                f"{ours}; open it once in Postdesk to update it, then {verb} it."
             )
     except BaseException:
         backend.close()
@@ -222,8 +231,12 @@ def copy_between(
     _register_checksum(source)
     _register_checksum(destination)
     report = CopyReport()
+
+    def stop() -> None:
+        _check_cancel(cancel)
+
     with _collector_paused(), source.snapshot(), source.snapshot_twin() as twin:
-        _refuse_unreadable_times(source)
+        refuse_unreadable_times(source)
         totals = dict(zip(TABLE_NAMES, source.queries.table_counts(source.conn), strict=True))
         # Where the source can (a server), its checksums are computed in the same snapshot
         # on a second session while the rows are copied; otherwise on its own connection
@@ -238,20 +251,23 @@ def copy_between(
                 destination.lock_for_bulk_load(TABLE_NAMES)
                 refuse_nonempty(destination)  # again, now that nobody else can add any
                 with destination.bulk_load(TABLE_NAMES, set_indexes_aside=True, lean=True):
-                    pace = _Pace(progress, sum(totals.values()))
+                    pace = Pace(progress, sum(totals.values()))
                     for table in TABLES:
                         # Closed at once whatever happens, so that the reading thread has
                         # let go of the source's connection before anything else uses it.
                         with contextlib.closing(
-                            _read(source, table, totals[table.name], batch_rows, pace, cancel)
+                            _read_ahead(source, table, totals[table.name], batch_rows, pace, stop)
                         ) as rows:
                             destination.bulk_insert(table.name, table.columns, rows)
                         _check_cancel(cancel)
                         pace.table_done(totals[table.name])
+                    # Read before the checksums take the source's connection over.
+                    history = _merge_history(source)
                     if twin is None:  # the source's connection is free now
                         theirs.start()
                 for name in TABLE_NAMES:
                     destination.after_bulk_insert(name)
+                _carry_merge_history(history, destination)
                 ours = {
                     table.name: table.checksum(destination.queries, destination.conn)
                     for table in TABLES
@@ -264,7 +280,38 @@ def copy_between(
     return report
 
 
-class _Pace:
+@dataclass(frozen=True)
+class _MergeHistory:
+    origin: str | None
+    receipts: list[tuple[Any, ...]]
+    ranges: list[tuple[Any, ...]]
+
+
+def _merge_history(source: Backend) -> _MergeHistory:
+    with source.reading():
+        return _MergeHistory(
+            source.queries.database_identity(source.conn),
+            list(source.queries.copy_merge_receipts(source.conn)),
+            list(source.queries.copy_copied_ranges(source.conn)),
+        )
+
+
+def _carry_merge_history(history: _MergeHistory, destination: Backend) -> None:
+    """What merges need to know of a copy (desktop.store.merging): the source's receipts and
+    copied ranges hold for the copy too, since every id is kept; and the copy got the
+    source's posts and comments up to their largest ids. The copy keeps the identity its
+    own migration made: it is another database from now on."""
+    origin, receipts, ranges = history.origin, history.receipts, history.ranges
+    _users, posts, comments = destination.queries.max_ids(destination.conn)
+    if origin:
+        ranges += [(origin, name, top) for name, top in (("posts", posts), ("comments", comments))]
+    destination.bulk_insert(
+        "merge_receipts", ("source", "table_name", "source_id", "destination_id"), receipts
+    )
+    destination.bulk_insert("copied_ranges", ("origin", "table_name", "last_id"), ranges)
+
+
+class Pace:
     """Turns each table's rows read into TableProgress with the whole copy's figures."""
 
     def __init__(self, progress: Progress | None, all_total: int) -> None:
@@ -286,22 +333,55 @@ class _Pace:
         self.earlier += rows
 
 
-def _read(
+def read_table(
     source: Backend,
     table: _Table,
     total: int,
     batch_rows: int,
-    pace: _Pace,
-    cancel: threading.Event | None,
-) -> Generator[Sequence[Any], None, None]:
-    """The table's rows in id order. A thread of its own reads them from the source one
-    keyset batch ahead of the writer, so that the source (a server, or SQLite, which lets go
-    of the GIL while it steps) reads the next batch while the destination writes this one;
-    at most three batches are in memory at a time."""
+    pace: Pace,
+    stop: Callable[[], None],
+) -> Iterator[Sequence[Any]]:
+    """The table's rows in id order, one keyset batch in memory at a time; `stop` is called
+    before each batch and raises when the work is to end."""
     started = time.monotonic()
     done = 0
     pace(table.name, 0, total, 0.0)
-    reader = _Reader(source, table, batch_rows, cancel)
+    for batch in _batches(source, table, batch_rows, stop):
+        yield from batch
+        done += len(batch)
+        pace(table.name, done, total, time.monotonic() - started)
+
+
+def _batches(
+    source: Backend, table: _Table, batch_rows: int, stop: Callable[[], None]
+) -> Iterator[Sequence[Sequence[Any]]]:
+    after = _FIRST_ID
+    while True:
+        stop()
+        with source.reading():
+            batch = table.batch(source.queries, source.conn, after, batch_rows)
+        if not batch:
+            return
+        yield batch
+        after = int(batch[-1][0])
+
+
+def _read_ahead(
+    source: Backend,
+    table: _Table,
+    total: int,
+    batch_rows: int,
+    pace: Pace,
+    stop: Callable[[], None],
+) -> Generator[Sequence[Any], None, None]:
+    """read_table's rows, read by a thread of its own one keyset batch ahead of the writer,
+    so that the source (a server, or SQLite, which lets go of the GIL while it steps) reads
+    the next batch while the destination writes this one; at most three batches are in
+    memory at a time. To be closed as soon as the writer ends, whichever way it ends."""
+    started = time.monotonic()
+    done = 0
+    pace(table.name, 0, total, 0.0)
+    reader = _Reader(_batches(source, table, batch_rows, stop), table.name)
     reader.start()
     try:
         while batch := reader.next_batch():
@@ -313,42 +393,27 @@ def _read(
 
 
 class _Reader(threading.Thread):
-    """One table's keyset batches from the source, handed over through a queue one deep."""
+    """Batches taken from `batches` on this thread, handed over through a queue one deep."""
 
-    def __init__(
-        self,
-        source: Backend,
-        table: _Table,
-        batch_rows: int,
-        cancel: threading.Event | None,
-    ) -> None:
-        super().__init__(name=f"postdesk-copy-read-{table.name}", daemon=True)
-        self.source = source
-        self.table = table
-        self.batch_rows = batch_rows
-        self.cancel = cancel
-        self.batches: queue.Queue[Sequence[Sequence[Any]] | BaseException] = queue.Queue(1)
+    def __init__(self, batches: Iterator[Sequence[Sequence[Any]]], name: str) -> None:
+        super().__init__(name=f"postdesk-copy-read-{name}", daemon=True)
+        self.batches = batches
+        self.handed: queue.Queue[Sequence[Sequence[Any]] | BaseException] = queue.Queue(1)
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        after = _FIRST_ID
         try:
-            while not self.stopping.is_set():
-                _check_cancel(self.cancel)
-                with self.source.reading():
-                    batch = self.table.batch(
-                        self.source.queries, self.source.conn, after, self.batch_rows
-                    )
-                self.batches.put(batch)
-                if not batch:
+            for batch in self.batches:
+                self.handed.put(batch)
+                if self.stopping.is_set():
                     return
-                after = int(batch[-1][0])
+            self.handed.put(())
         except BaseException as exc:  # raised on the copying thread by next_batch()
-            self.batches.put(exc)
+            self.handed.put(exc)
 
     def next_batch(self) -> Sequence[Sequence[Any]]:
         """The next batch, empty at the end; the reader's error raised here."""
-        item = self.batches.get()
+        item = self.handed.get()
         if isinstance(item, BaseException):
             raise item
         return item
@@ -358,7 +423,7 @@ class _Reader(threading.Thread):
         connection is free again."""
         self.stopping.set()
         with contextlib.suppress(queue.Empty):  # a put waiting for room goes through
-            self.batches.get_nowait()
+            self.handed.get_nowait()
         self.join()
 
 
@@ -422,12 +487,14 @@ def _verify(
     return counts
 
 
-def _refuse_unreadable_times(source: Backend) -> None:
+def refuse_unreadable_times(
+    source: Backend, *, verb: str = "copied", refused: type[StoreError] = CopyRefusedError
+) -> None:
     users, posts = source.queries.copy_unreadable_times(source.conn)
     if users or posts:
-        raise CopyRefusedError(
+        raise refused(
             f"{source.url.display()} holds creation times that are not dates "
-            f"({users} users, {posts} posts); they would arrive empty, so nothing was copied."
+            f"({users} users, {posts} posts); they would arrive empty, so nothing was {verb}."
         )
 
 

@@ -7,8 +7,9 @@ missing records and delete reports are raised as the errors of desktop.store.err
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
-from desktop.store import search
+from desktop.store import sorting
 from desktop.store.backend import Backend
 from desktop.store.errors import (
     DeleteChangedError,
@@ -17,11 +18,19 @@ from desktop.store.errors import (
     StaleRecordError,
     ValidationError,
 )
+from desktop.store.queries import send
 from desktop.store.query_types import CommentRow, PostRow, SearchRow, UserRow
 from desktop.store.records import (
+    COMMENT_ORDER_KEYS,
+    COMMENTS_AS_WRITTEN,
+    POST_ORDER_KEYS,
+    POSTS_NEWEST_FIRST,
+    USERS_BY_NAME,
     Comment,
     CommentCursor,
     DeleteReport,
+    KeyCursor,
+    Order,
     Page,
     Post,
     PostCursor,
@@ -36,7 +45,14 @@ from desktop.store.validation import (
     trimmed,
 )
 
+if TYPE_CHECKING:  # imported by the search methods: opening a window never searches
+    from desktop.store import search
+
 DEFAULT_PAGE = 100
+R = TypeVar("R")
+C = TypeVar("C")
+# The first page of a list and the list's length, read together.
+Counted: TypeAlias = tuple[Page[R, C], int]
 _END_OF_TIME = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
@@ -52,6 +68,12 @@ def _plural(count: int, word: str) -> str:
 def _comment(row: CommentRow) -> Comment:
     comment_id, post_id, body, version = row
     return Comment(comment_id, post_id, body, version)
+
+
+def _comments_page(rows: list[CommentRow], limit: int) -> Page[Comment, CommentCursor]:
+    comments = [_comment(row) for row in rows[:limit]]
+    more = len(rows) > limit
+    return Page(comments, CommentCursor(comments[-1].id) if more else None)
 
 
 def _user_changed(user: User, now: DeleteReport, asked: DeleteReport) -> str:
@@ -80,34 +102,78 @@ class Repository:
     def __init__(self, backend: Backend) -> None:
         self.db = backend
         self.q = backend.queries
+        # Every order but the ones each list began with (below).
+        self.sorted = sorting.SortedLists(backend, self._user, self._post, _comment)
 
     # -- users ------------------------------------------------------------------------------
     def list_users(
-        self, filter_text: str = "", limit: int = DEFAULT_PAGE, after: UserCursor | None = None
-    ) -> Page[User, UserCursor]:
-        """Users by name whose name or email contains `filter_text` (any case)."""
+        self,
+        filter_text: str = "",
+        limit: int = DEFAULT_PAGE,
+        after: UserCursor | KeyCursor | None = None,
+        *,
+        order: Order = USERS_BY_NAME,
+    ) -> Page[User, UserCursor | KeyCursor]:
+        """Users by name (or in `order`) whose name or email contains `filter_text` (any
+        case)."""
         _check_limit(limit)
+        if order != USERS_BY_NAME:
+            assert after is None or isinstance(after, KeyCursor)
+            everyone = not trimmed(filter_text)
+            pattern = like_pattern(filter_text)
+            return self.sorted.list_users(order, pattern, everyone, limit, after)
+        assert after is None or isinstance(after, UserCursor)
         start = after or UserCursor("", 0)
         with self.db.reading():
-            rows = list(
-                self.q.list_users(
+            rows = self.q.list_users(
+                self.db.conn,
+                pattern=like_pattern(filter_text),
+                after_name=start.name,
+                after_id=start.id,
+                limit=limit + 1,
+            )
+        return self._users_page(rows, limit)
+
+    def first_users(self, limit: int = DEFAULT_PAGE) -> Counted[User, UserCursor]:
+        """The first page of all users and how many there are, in one round trip.
+        (Only without a filter: then the count is cheap, while a filter's count can take
+        far longer than its first page, which should not wait for it.)"""
+        _check_limit(limit)
+        with self.db.reading():
+            with self.db.pipeline():
+                rows = send(
+                    self.q.list_users,
                     self.db.conn,
-                    pattern=like_pattern(filter_text),
-                    after_name=start.name,
-                    after_id=start.id,
+                    pattern=like_pattern(""),
+                    after_name="",
+                    after_id=0,
                     limit=limit + 1,
                 )
-            )
+                total = send(self.q.count_all_users, self.db.conn)
+            return self._users_page(rows(), limit), int(total())
+
+    def _users_page(self, rows: list[UserRow], limit: int) -> Page[User, UserCursor]:
         users = [self._user(row) for row in rows[:limit]]
         more = len(rows) > limit
         return Page(users, UserCursor(users[-1].name, users[-1].id) if more else None)
 
     def users_at(
-        self, position: int, filter_text: str = "", limit: int = DEFAULT_PAGE
-    ) -> Page[User, UserCursor]:
+        self,
+        position: int,
+        filter_text: str = "",
+        limit: int = DEFAULT_PAGE,
+        *,
+        order: Order = USERS_BY_NAME,
+        total: int | None = None,
+    ) -> Page[User, UserCursor | KeyCursor]:
         """The users from `position` (0-based) in list_users' order, for a jump into a long
-        list; `after` continues with list_users from there."""
+        list; `after` continues with list_users from there. With the list's `total`, a
+        position near its end is read from there (other orders than by name)."""
         _check_limit(limit)
+        if order != USERS_BY_NAME:
+            everyone = not trimmed(filter_text)
+            pattern = like_pattern(filter_text)
+            return self.sorted.users_at(order, pattern, everyone, position, limit, total)
         offset = max(0, position)
         with self.db.reading():
             if trimmed(filter_text):
@@ -239,108 +305,123 @@ class Repository:
         user_id: int,
         filter_text: str = "",
         limit: int = DEFAULT_PAGE,
-        after: PostCursor | None = None,
-    ) -> Page[Post, PostCursor]:
-        """A user's posts, newest first, whose title contains `filter_text` (any case).
-        Posts without a created_at (only another program writes those) come last."""
+        after: PostCursor | KeyCursor | None = None,
+        *,
+        order: Order = POSTS_NEWEST_FIRST,
+    ) -> Page[Post, PostCursor | KeyCursor]:
+        """A user's posts, newest first (or in `order`), whose title contains `filter_text`
+        (any case). Posts without a created_at (only another program writes those) come
+        last, whichever way the dates go."""
         _check_limit(limit)
         pattern = like_pattern(filter_text)
+        if order != POSTS_NEWEST_FIRST:
+            sorting.check_order(order, POST_ORDER_KEYS)
+            if order.key == "title":
+                assert after is None or isinstance(after, KeyCursor)
+                everyone = not trimmed(filter_text)
+                return self.sorted.list_posts_by_title(
+                    order, user_id, pattern, everyone, limit, after
+                )
+            assert after is None or isinstance(after, PostCursor)
+            return self.sorted.list_posts_oldest_first(user_id, pattern, limit, after)
+        assert after is None or isinstance(after, PostCursor)
         with self.db.reading():
             if after is None or after.created_at is not None:
-                both = self._dated_then_undated(user_id, pattern, after, limit + 1)
-                # UNION ALL promises no order: put it back (at most twice a page of rows).
-                dated = sorted(
-                    (row for row in both if row[4] is not None),
-                    key=lambda row: (row[4], row[0]),
-                    reverse=True,
+                both = self.q.list_posts_then_undated(
+                    self.db.conn, **self._dated_then_undated(user_id, pattern, after, limit + 1)
                 )
-                undated = sorted(
-                    (row for row in both if row[4] is None), key=lambda row: row[0], reverse=True
+                return self._dated_then_undated_page(both, limit)
+            rows = self.q.list_undated_posts(
+                self.db.conn,
+                user_id=user_id,
+                pattern=pattern,
+                after_id=after.id,
+                limit=limit + 1,
+            )
+        return self.sorted.dated_page(rows, limit)
+
+    def first_posts(self, user_id: int, limit: int = DEFAULT_PAGE) -> Counted[Post, PostCursor]:
+        """The first page of all of a user's posts and how many there are, in one round
+        trip (see first_users)."""
+        _check_limit(limit)
+        pattern = like_pattern("")
+        with self.db.reading():
+            with self.db.pipeline():
+                both = send(
+                    self.q.list_posts_then_undated,
+                    self.db.conn,
+                    **self._dated_then_undated(user_id, pattern, None, limit + 1),
                 )
-                rows = dated + undated
-                if len(dated) > limit:
-                    last = dated[limit - 1]
-                    cursor = PostCursor(self.db.time_from_db(last[4]), last[0], stored=last[4])
-                    return Page([self._post(row) for row in dated[:limit]], cursor)
-            else:
-                rows = list(
-                    self.q.list_undated_posts(
-                        self.db.conn,
-                        user_id=user_id,
-                        pattern=pattern,
-                        after_id=after.id,
-                        limit=limit + 1,
-                    )
-                )
-        posts = [self._post(row) for row in rows[:limit]]
-        more = len(rows) > limit
-        return Page(posts, PostCursor(None, posts[-1].id) if more else None)
+                total = send(self.q.count_all_posts, self.db.conn, user_id=user_id)
+            return self._dated_then_undated_page(both(), limit), int(total())
 
     def _dated_then_undated(
         self, user_id: int, pattern: str, after: PostCursor | None, limit: int
-    ) -> list[PostRow]:
-        """Dated posts after `after`, then the undated ones: one statement, one round trip."""
+    ) -> dict[str, Any]:
+        """The parameters of list_posts_then_undated: dated posts after `after`, then the
+        undated ones, in one statement (one round trip)."""
         start = after or PostCursor(_END_OF_TIME, 0)
         after_created = start.stored
         if after_created is None:
             assert start.created_at is not None
             after_created = self.db.time_to_db(start.created_at)
-        return list(
-            self.q.list_posts_then_undated(
-                self.db.conn,
-                user_id=user_id,
-                pattern=pattern,
-                after_created=after_created,
-                after_id=start.id,
-                limit=limit,
-            )
+        return {
+            "user_id": user_id,
+            "pattern": pattern,
+            "after_created": after_created,
+            "after_id": start.id,
+            "limit": limit,
+        }
+
+    def _dated_then_undated_page(self, both: list[PostRow], limit: int) -> Page[Post, PostCursor]:
+        # UNION ALL promises no order: put it back (at most twice a page of rows).
+        dated = sorted(
+            (row for row in both if row[4] is not None),
+            key=lambda row: (row[4], row[0]),
+            reverse=True,
         )
+        undated = sorted(
+            (row for row in both if row[4] is None), key=lambda row: row[0], reverse=True
+        )
+        return self.sorted.dated_page(dated + undated, limit)
 
     def posts_at(
-        self, user_id: int, position: int, filter_text: str = "", limit: int = DEFAULT_PAGE
-    ) -> Page[Post, PostCursor]:
+        self,
+        user_id: int,
+        position: int,
+        filter_text: str = "",
+        limit: int = DEFAULT_PAGE,
+        *,
+        order: Order = POSTS_NEWEST_FIRST,
+        total: int | None = None,
+    ) -> Page[Post, PostCursor | KeyCursor]:
         """A user's posts from `position` in list_posts' order (see users_at)."""
         _check_limit(limit)
         pattern = like_pattern(filter_text)
+        if order != POSTS_NEWEST_FIRST:
+            sorting.check_order(order, POST_ORDER_KEYS)
+            if order.key == "title":
+                everyone = not trimmed(filter_text)
+                return self.sorted.posts_by_title_at(
+                    order, user_id, pattern, everyone, position, limit, total
+                )
+            return self.sorted.posts_oldest_first_at(user_id, pattern, position, limit)
         position = max(0, position)
+        # The dated posts from there and the undated ones after them: one statement.
         with self.db.reading():
             if trimmed(filter_text):
-                rows = list(
-                    self.q.posts_at(
-                        self.db.conn,
-                        user_id=user_id,
-                        pattern=pattern,
-                        offset=position,
-                        limit=limit + 1,
-                    )
-                )
-            else:
-                rows = list(
-                    self.q.all_posts_at(
-                        self.db.conn, user_id=user_id, offset=position, limit=limit + 1
-                    )
-                )
-            if len(rows) <= limit:
-                # The dated posts ran out: the undated ones follow them.
-                if rows:
-                    undated_from = 0
-                else:
-                    dated = self.q.count_dated_posts(self.db.conn, user_id=user_id, pattern=pattern)
-                    undated_from = position - int(dated)
-                rows += self.q.undated_posts_at(
+                rows = self.q.posts_at_then_undated(
                     self.db.conn,
                     user_id=user_id,
                     pattern=pattern,
-                    offset=max(0, undated_from),
-                    limit=limit + 1 - len(rows),
+                    offset=position,
+                    limit=limit + 1,
                 )
-        posts = [self._post(row) for row in rows[:limit]]
-        if len(rows) <= limit:
-            return Page(posts, None)
-        last = rows[limit - 1]
-        if last[4] is None:
-            return Page(posts, PostCursor(None, last[0]))
-        return Page(posts, PostCursor(self.db.time_from_db(last[4]), last[0], stored=last[4]))
+            else:
+                rows = self.q.all_posts_at_then_undated(
+                    self.db.conn, user_id=user_id, offset=position, limit=limit + 1
+                )
+        return self.sorted.dated_page(rows, limit)
 
     def count_posts(self, user_id: int, filter_text: str = "") -> int:
         with self.db.reading():
@@ -456,28 +537,54 @@ class Repository:
 
     # -- comments ---------------------------------------------------------------------------
     def list_comments(
-        self, post_id: int, limit: int = DEFAULT_PAGE, after: CommentCursor | None = None
+        self,
+        post_id: int,
+        limit: int = DEFAULT_PAGE,
+        after: CommentCursor | None = None,
+        *,
+        order: Order = COMMENTS_AS_WRITTEN,
     ) -> Page[Comment, CommentCursor]:
-        """A post's comments in the order they were written."""
+        """A post's comments in the order they were written (descending: the latest first)."""
+        _check_limit(limit)
+        sorting.check_order(order, COMMENT_ORDER_KEYS)
+        if order.descending:
+            return self.sorted.list_comments_latest_first(post_id, limit, after)
+        with self.db.reading():
+            rows = self.q.list_comments(
+                self.db.conn,
+                post_id=post_id,
+                after_id=after.id if after else 0,
+                limit=limit + 1,
+            )
+        return _comments_page(rows, limit)
+
+    def first_comments(
+        self, post_id: int, limit: int = DEFAULT_PAGE
+    ) -> Counted[Comment, CommentCursor]:
+        """The first page of a post's comments and how many there are, in one round trip
+        (see first_users)."""
         _check_limit(limit)
         with self.db.reading():
-            rows = list(
-                self.q.list_comments(
-                    self.db.conn,
-                    post_id=post_id,
-                    after_id=after.id if after else 0,
-                    limit=limit + 1,
+            with self.db.pipeline():
+                rows = send(
+                    self.q.list_comments, self.db.conn, post_id=post_id, after_id=0, limit=limit + 1
                 )
-            )
-        comments = [_comment(row) for row in rows[:limit]]
-        more = len(rows) > limit
-        return Page(comments, CommentCursor(comments[-1].id) if more else None)
+                total = send(self.q.count_comments, self.db.conn, post_id=post_id)
+            return _comments_page(rows(), limit), int(total())
 
     def comments_at(
-        self, post_id: int, position: int, limit: int = DEFAULT_PAGE
+        self,
+        post_id: int,
+        position: int,
+        limit: int = DEFAULT_PAGE,
+        *,
+        order: Order = COMMENTS_AS_WRITTEN,
+        total: int | None = None,
     ) -> Page[Comment, CommentCursor]:
         """A post's comments from `position` in list_comments' order (see users_at)."""
         _check_limit(limit)
+        if order.descending or total is not None:
+            return self.sorted.comments_at(order, post_id, position, limit, total)
         with self.db.reading():
             rows = list(
                 self.q.comments_at(
@@ -547,25 +654,47 @@ class Repository:
         return {"users": int(users), "posts": int(posts), "comments": int(comments)}
 
     # -- where a record stands in its list ------------------------------------------------
-    def user_position(self, user_id: int, filter_text: str = "") -> int | None:
+    def user_position(
+        self, user_id: int, filter_text: str = "", *, order: Order = USERS_BY_NAME
+    ) -> int | None:
         """How many users come before this one in list_users' order with this filter;
         None when the filtered list does not hold the user (or the user is gone)."""
+        if order != USERS_BY_NAME:
+            return self.sorted.user_position(order, user_id, like_pattern(filter_text))
         with self.db.reading():
             found = self.q.user_position(
                 self.db.conn, id=user_id, pattern=like_pattern(filter_text)
             )
         return None if found is None else int(found)
 
-    def post_position(self, post_id: int, user_id: int, filter_text: str = "") -> int | None:
+    def post_position(
+        self,
+        post_id: int,
+        user_id: int,
+        filter_text: str = "",
+        *,
+        order: Order = POSTS_NEWEST_FIRST,
+    ) -> int | None:
         """The same for a post in list_posts(user_id, filter_text)."""
+        if order != POSTS_NEWEST_FIRST:
+            sorting.check_order(order, POST_ORDER_KEYS)
+            pattern = like_pattern(filter_text)
+            if order.key == "title":
+                return self.sorted.post_position_by_title(order, post_id, user_id, pattern)
+            return self.sorted.post_position_oldest_first(post_id, user_id, pattern)
         with self.db.reading():
             found = self.q.post_position(
                 self.db.conn, id=post_id, user_id=user_id, pattern=like_pattern(filter_text)
             )
         return None if found is None else int(found)
 
-    def comment_position(self, comment_id: int, post_id: int) -> int | None:
+    def comment_position(
+        self, comment_id: int, post_id: int, *, order: Order = COMMENTS_AS_WRITTEN
+    ) -> int | None:
         """The same for a comment in list_comments(post_id)."""
+        sorting.check_order(order, COMMENT_ORDER_KEYS)
+        if order.descending:
+            return self.sorted.comment_position_latest_first(comment_id, post_id)
         with self.db.reading():
             found = self.q.comment_position(self.db.conn, id=comment_id, post_id=post_id)
         return None if found is None else int(found)
@@ -580,6 +709,8 @@ class Repository:
         """Posts whose title and content, or one of whose comments, hold every word typed
         (desktop/store/search.py says what that means), highest id first. Anything typed is
         a search: text with no word finds nothing."""
+        from desktop.store import search
+
         _check_limit(limit)
         query = search.parse(text)
         if query.empty or query.impossible:
@@ -602,6 +733,8 @@ class Repository:
 
     def count_search(self, text: str) -> int:
         """How many posts search_posts finds in all."""
+        from desktop.store import search
+
         query = search.parse(text)
         if query.empty or query.impossible:
             return 0
@@ -613,9 +746,13 @@ class Repository:
         return int(found)
 
     def _search_matches(self, query: search.SearchQuery) -> tuple[str, str]:
+        from desktop.store import search
+
         return search.backend_matches(self.db.dialect, query)
 
     def _search_hit(self, row: SearchRow, query: search.SearchQuery) -> search.SearchHit:
+        from desktop.store import search
+
         post_id, title, created_at, user_id, name, email, comment_id, text = row
         found = search.snippet(text, query)
         if comment_id is None and not found.marks:
