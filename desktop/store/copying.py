@@ -256,7 +256,15 @@ def copy_between(
                         # Closed at once whatever happens, so that the reading thread has
                         # let go of the source's connection before anything else uses it.
                         with contextlib.closing(
-                            _read_ahead(source, table, totals[table.name], batch_rows, pace, stop)
+                            read_table(
+                                source,
+                                table,
+                                totals[table.name],
+                                batch_rows,
+                                pace,
+                                stop,
+                                ahead=True,
+                            )
                         ) as rows:
                             destination.bulk_insert(table.name, table.columns, rows)
                         _check_cancel(cancel)
@@ -340,16 +348,31 @@ def read_table(
     batch_rows: int,
     pace: Pace,
     stop: Callable[[], None],
-) -> Iterator[Sequence[Any]]:
+    *,
+    ahead: bool = False,
+) -> Generator[Sequence[Any], None, None]:
     """The table's rows in id order, one keyset batch in memory at a time; `stop` is called
-    before each batch and raises when the work is to end."""
+    before each batch and raises when the work is to end. With `ahead`, a thread of its own
+    reads one batch ahead of the writer, so that the source (a server, or SQLite, which lets
+    go of the GIL while it steps) reads the next batch while the destination writes this
+    one (three batches in memory at most); close the generator as soon as the writer ends,
+    whichever way it ends, to have the source's connection back."""
     started = time.monotonic()
     done = 0
     pace(table.name, 0, total, 0.0)
-    for batch in _batches(source, table, batch_rows, stop):
-        yield from batch
-        done += len(batch)
-        pace(table.name, done, total, time.monotonic() - started)
+    batches = _batches(source, table, batch_rows, stop)
+    reader = _Reader(batches, table.name) if ahead else None
+    if reader is not None:
+        reader.start()
+        batches = iter(reader.next_batch, ())
+    try:
+        for batch in batches:
+            yield from batch
+            done += len(batch)
+            pace(table.name, done, total, time.monotonic() - started)
+    finally:
+        if reader is not None:
+            reader.finish()
 
 
 def _batches(
@@ -364,32 +387,6 @@ def _batches(
             return
         yield batch
         after = int(batch[-1][0])
-
-
-def _read_ahead(
-    source: Backend,
-    table: _Table,
-    total: int,
-    batch_rows: int,
-    pace: Pace,
-    stop: Callable[[], None],
-) -> Generator[Sequence[Any], None, None]:
-    """read_table's rows, read by a thread of its own one keyset batch ahead of the writer,
-    so that the source (a server, or SQLite, which lets go of the GIL while it steps) reads
-    the next batch while the destination writes this one; at most three batches are in
-    memory at a time. To be closed as soon as the writer ends, whichever way it ends."""
-    started = time.monotonic()
-    done = 0
-    pace(table.name, 0, total, 0.0)
-    reader = _Reader(_batches(source, table, batch_rows, stop), table.name)
-    reader.start()
-    try:
-        while batch := reader.next_batch():
-            yield from batch
-            done += len(batch)
-            pace(table.name, done, total, time.monotonic() - started)
-    finally:
-        reader.finish()
 
 
 class _Reader(threading.Thread):
@@ -412,7 +409,7 @@ class _Reader(threading.Thread):
             self.handed.put(exc)
 
     def next_batch(self) -> Sequence[Sequence[Any]]:
-        """The next batch, empty at the end; the reader's error raised here."""
+        """The next batch, () at the end; the reader's error raised here."""
         item = self.handed.get()
         if isinstance(item, BaseException):
             raise item
