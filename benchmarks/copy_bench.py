@@ -42,6 +42,7 @@ from dataset import (  # the checkout on the path
     ensure,
 )
 
+from desktop.store.backend import LONG_WORK
 from desktop.store.connection import open_database
 from desktop.store.copying import TABLE_NAMES, TABLES, open_source
 from desktop.store.seeding import _collector_paused
@@ -119,7 +120,7 @@ def floor(destination: str, files: dict[str, Path]) -> float:
     paused = 0.0
     with open_database(destination) as backend, _collector_paused():
         started = time.perf_counter()
-        with backend.transaction():
+        with backend.transaction(LONG_WORK):  # as the copy: no per-save time limits
             backend.lock_for_bulk_load(TABLE_NAMES)
             with backend.bulk_load(TABLE_NAMES, set_indexes_aside=True, lean=True):
                 for name in TABLE_NAMES:

@@ -3,9 +3,12 @@
 The source is only read, inside one read-only snapshot: it is never migrated or written.
 The destination is migrated first, must hold no users, posts or comments, and receives
 everything in one transaction through its bulk path (PostgreSQL COPY, SQLite multi-row
-INSERTs, indexes and foreign keys set aside and rebuilt once). Before that transaction
-commits, each table's row count and checksum are computed on both sides and compared; any
-failure, a cancel included, rolls the whole copy back.
+INSERTs, indexes and foreign keys set aside and rebuilt once), while a thread of its own
+reads the source a batch ahead. Before that transaction commits, each table's row count
+and checksum are computed on both sides, by each database itself (db/queries/copying.*.sql),
+and compared; any failure, a cancel included, rolls the whole copy back. The source's
+checksums run beside the copy where the source is a server, and beside the destination's
+index rebuild and checksums where it is a SQLite file.
 
 Ids are copied as they are, so every reference stays right; the identity sequences (and
 SQLite's sqlite_sequence) are moved past the largest copied id.
@@ -13,10 +16,12 @@ SQLite's sqlite_sequence) are moved past the largest copied id.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -234,7 +239,9 @@ def copy_between(
         refuse_unreadable_times(source)
         totals = dict(zip(TABLE_NAMES, source.queries.table_counts(source.conn), strict=True))
         # Where the source can (a server), its checksums are computed in the same snapshot
-        # on a second session while the rows are copied; otherwise after them.
+        # on a second session while the rows are copied; otherwise on its own connection
+        # once every row is read, while the destination rebuilds its indexes and computes
+        # its own checksums (SQLite lets go of the GIL while it works, a server is away).
         theirs = _Checksums(twin or source)
         if twin is not None:
             theirs.start()
@@ -246,14 +253,34 @@ def copy_between(
                 with destination.bulk_load(TABLE_NAMES, set_indexes_aside=True, lean=True):
                     pace = Pace(progress, sum(totals.values()))
                     for table in TABLES:
-                        rows = read_table(source, table, totals[table.name], batch_rows, pace, stop)
-                        destination.bulk_insert(table.name, table.columns, rows)
+                        # Closed at once whatever happens, so that the reading thread has
+                        # let go of the source's connection before anything else uses it.
+                        with contextlib.closing(
+                            read_table(
+                                source,
+                                table,
+                                totals[table.name],
+                                batch_rows,
+                                pace,
+                                stop,
+                                ahead=True,
+                            )
+                        ) as rows:
+                            destination.bulk_insert(table.name, table.columns, rows)
                         _check_cancel(cancel)
                         pace.table_done(totals[table.name])
+                    # Read before the checksums take the source's connection over.
+                    history = _merge_history(source)
+                    if twin is None:  # the source's connection is free now
+                        theirs.start()
                 for name in TABLE_NAMES:
                     destination.after_bulk_insert(name)
-                _carry_merge_history(source, destination)
-                report.counts = _verify(theirs.wait(), destination)
+                _carry_merge_history(history, destination)
+                ours = {
+                    table.name: table.checksum(destination.queries, destination.conn)
+                    for table in TABLES
+                }
+                report.counts = _verify(theirs.wait(), ours)
                 report.verified = True
         finally:
             theirs.stop()
@@ -261,15 +288,28 @@ def copy_between(
     return report
 
 
-def _carry_merge_history(source: Backend, destination: Backend) -> None:
+@dataclass(frozen=True)
+class _MergeHistory:
+    origin: str | None
+    receipts: list[tuple[Any, ...]]
+    ranges: list[tuple[Any, ...]]
+
+
+def _merge_history(source: Backend) -> _MergeHistory:
+    with source.reading():
+        return _MergeHistory(
+            source.queries.database_identity(source.conn),
+            list(source.queries.copy_merge_receipts(source.conn)),
+            list(source.queries.copy_copied_ranges(source.conn)),
+        )
+
+
+def _carry_merge_history(history: _MergeHistory, destination: Backend) -> None:
     """What merges need to know of a copy (desktop.store.merging): the source's receipts and
     copied ranges hold for the copy too, since every id is kept; and the copy got the
     source's posts and comments up to their largest ids. The copy keeps the identity its
     own migration made: it is another database from now on."""
-    with source.reading():
-        origin = source.queries.database_identity(source.conn)
-        receipts = source.queries.copy_merge_receipts(source.conn)
-        ranges = source.queries.copy_copied_ranges(source.conn)
+    origin, receipts, ranges = history.origin, history.receipts, history.ranges
     _users, posts, comments = destination.queries.max_ids(destination.conn)
     if origin:
         ranges += [(origin, name, top) for name, top in (("posts", posts), ("comments", comments))]
@@ -308,23 +348,80 @@ def read_table(
     batch_rows: int,
     pace: Pace,
     stop: Callable[[], None],
-) -> Iterator[Sequence[Any]]:
+    *,
+    ahead: bool = False,
+) -> Generator[Sequence[Any], None, None]:
     """The table's rows in id order, one keyset batch in memory at a time; `stop` is called
-    before each batch and raises when the work is to end."""
+    before each batch and raises when the work is to end. With `ahead`, a thread of its own
+    reads one batch ahead of the writer, so that the source (a server, or SQLite, which lets
+    go of the GIL while it steps) reads the next batch while the destination writes this
+    one (three batches in memory at most); close the generator as soon as the writer ends,
+    whichever way it ends, to have the source's connection back."""
     started = time.monotonic()
-    after = _FIRST_ID
     done = 0
     pace(table.name, 0, total, 0.0)
+    batches = _batches(source, table, batch_rows, stop)
+    reader = _Reader(batches, table.name) if ahead else None
+    if reader is not None:
+        reader.start()
+        batches = iter(reader.next_batch, ())
+    try:
+        for batch in batches:
+            yield from batch
+            done += len(batch)
+            pace(table.name, done, total, time.monotonic() - started)
+    finally:
+        if reader is not None:
+            reader.finish()
+
+
+def _batches(
+    source: Backend, table: _Table, batch_rows: int, stop: Callable[[], None]
+) -> Iterator[Sequence[Sequence[Any]]]:
+    after = _FIRST_ID
     while True:
         stop()
         with source.reading():
             batch = table.batch(source.queries, source.conn, after, batch_rows)
         if not batch:
             return
-        yield from batch
+        yield batch
         after = int(batch[-1][0])
-        done += len(batch)
-        pace(table.name, done, total, time.monotonic() - started)
+
+
+class _Reader(threading.Thread):
+    """Batches taken from `batches` on this thread, handed over through a queue one deep."""
+
+    def __init__(self, batches: Iterator[Sequence[Sequence[Any]]], name: str) -> None:
+        super().__init__(name=f"postdesk-copy-read-{name}", daemon=True)
+        self.batches = batches
+        self.handed: queue.Queue[Sequence[Sequence[Any]] | BaseException] = queue.Queue(1)
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        try:
+            for batch in self.batches:
+                self.handed.put(batch)
+                if self.stopping.is_set():
+                    return
+            self.handed.put(())
+        except BaseException as exc:  # raised on the copying thread by next_batch()
+            self.handed.put(exc)
+
+    def next_batch(self) -> Sequence[Sequence[Any]]:
+        """The next batch, () at the end; the reader's error raised here."""
+        item = self.handed.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def finish(self) -> None:
+        """Stop reading (the writer may have stopped early) and wait until the source's
+        connection is free again."""
+        self.stopping.set()
+        with contextlib.suppress(queue.Empty):  # a put waiting for room goes through
+            self.handed.get_nowait()
+        self.join()
 
 
 def _check_cancel(cancel: threading.Event | None) -> None:
@@ -365,12 +462,14 @@ class _Checksums(threading.Thread):
             self.join()
 
 
-def _verify(source_sums: dict[str, TableChecksum], destination: Backend) -> dict[str, int]:
+def _verify(
+    source_sums: dict[str, TableChecksum], destination_sums: dict[str, TableChecksum]
+) -> dict[str, int]:
     """Each table's count and checksum on both sides; the first difference is raised."""
     counts: dict[str, int] = {}
     for table in TABLES:
         theirs = source_sums[table.name]
-        ours = table.checksum(destination.queries, destination.conn)
+        ours = destination_sums[table.name]
         if int(theirs[0]) != int(ours[0]):
             raise CopyMismatchError(
                 f"The copy of {table.name} has {ours[0]} rows where the source has "
@@ -397,15 +496,17 @@ def refuse_unreadable_times(
 
 
 class _Md5Sum:
-    """SQLite's side of the checksum (it has no MD5 of its own): the sums of each line's
+    """SQLite's side of the checksum (it has no MD5 of its own): the sums of each bucket's
     MD5 cut into two signed 64-bit halves, as copying.postgresql.sql computes them."""
 
     def __init__(self) -> None:
         self.first = 0
         self.second = 0
 
-    def step(self, line: str) -> None:
-        digest = hashlib.md5(line.encode("utf-8"), usedforsecurity=False).digest()
+    def step(self, lines: bytes | str) -> None:
+        # Bytes as the queries give them (no decoding and encoding again); text as well.
+        data = lines.encode("utf-8") if isinstance(lines, str) else lines
+        digest = hashlib.md5(data, usedforsecurity=False).digest()
         self.first += int.from_bytes(digest[:8], "big", signed=True)
         self.second += int.from_bytes(digest[8:], "big", signed=True)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from desktop.store.copying import (
     open_destination,
     open_source,
 )
+from desktop.store.errors import StoreError
 from desktop.store.repository import Repository
 from desktop.store.seeding import GeneratePlan, generate
 from desktop.store.urls import parse_url
@@ -252,6 +254,49 @@ def _spoil_names(backend: Backend) -> None:
             "$$ BEGIN NEW.name := NEW.name || '!'; RETURN NEW; END $$;"
             "CREATE TRIGGER spoil BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION spoil();"
         )
+
+
+def _refuse_later_comments(backend: Backend) -> None:
+    """A trigger that refuses comments past the first few: the destination fails half-way."""
+    if backend.dialect == "sqlite":
+        backend.run_script(
+            "CREATE TRIGGER refuse BEFORE INSERT ON comments WHEN NEW.id > 100 BEGIN "
+            "SELECT RAISE(ABORT, 'refused'); END"
+        )
+    else:
+        backend.run_script(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN IF NEW.id > 100 THEN RAISE 'refused'; END IF; RETURN NEW; END $$;"
+            "CREATE TRIGGER refuse BEFORE INSERT ON comments"
+            " FOR EACH ROW EXECUTE FUNCTION refuse();"
+        )
+
+
+@pytest.mark.parametrize("pair", DIRECTIONS)
+def test_a_destination_failing_half_way_stops_the_reading_at_once(
+    make_database: MakeDatabase, pair: tuple[str, str]
+) -> None:
+    source, destination = make_pair(make_database, pair)
+    # More comments than a bulk insert takes at a time, so that the reading is still going.
+    with open_database(source) as backend:
+        generate(backend, GeneratePlan(users=100, posts_per_user=10, comments_per_post=25))
+    with open_database(destination) as backend:
+        _refuse_later_comments(backend)
+    with (
+        open_source(parse_url(source)) as reading,
+        open_destination(parse_url(destination)) as writing,
+    ):
+        try:
+            copy_between(reading, writing, batch_rows=500)
+        except StoreError as exc:
+            failure = exc  # held, as a caller's log would: the frames it passed stay alive
+        else:
+            pytest.fail("the copy went through")
+        assert "refused" in str(failure)
+        # The thread reading ahead has let go of the source's connection, which works on.
+        assert not [t for t in threading.enumerate() if t.name.startswith("postdesk-copy-read")]
+        assert tuple(reading.queries.table_counts(reading.conn)) == (100, 1000, 25000)
+    assert counts(destination) == {"users": 0, "posts": 0, "comments": 0}
 
 
 @pytest.mark.parametrize("pair", DIRECTIONS)
