@@ -461,14 +461,15 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         elif len(self._rows) > total:
             self._drop_rows(total, len(self._rows) - total)
         window = range(fresh.start, min(total, fresh.start + len(fresh.records)))
-        before = {row: self._rows[row] for row in window}
+        old_cells = self._cells
+        before = {row: (self._rows[row], old_cells[row]) for row in window}
         self._cells = [None] * total
         for offset, (record, cells) in enumerate(zip(fresh.records, fresh.cells, strict=True)):
             self._put(fresh.start + offset, record, cells)
         if fresh.selected is not None:
             _id, at, chosen = fresh.selected
             if at is not None and chosen is not None and at < total:
-                before.setdefault(at, self._rows[at])
+                before.setdefault(at, (self._rows[at], old_cells[at]))
                 self._put(at, chosen, self.cells(chosen))
         self._cursors.clear()
         self._ended = False
@@ -477,17 +478,37 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self._set_total(total)
         return shift
 
-    def _repaint_changed(self, before: dict[int, R | None]) -> None:
-        """dataChanged for the rows whose record differs from `before` (row -> record), in
-        runs: repainting rows that did not change is what a burst of outside changes
-        would cost the window most (each cell's data() is a call into Python)."""
-        last_column = len(self.headers) - 1
-        changed = sorted(row for row, old in before.items() if old != self._rows[row])
-        while changed:
-            first = last = changed.pop(0)
-            while changed and changed[0] == last + 1:
-                last = changed.pop(0)
-            self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
+    def _repaint_changed(
+        self, before: dict[int, tuple[R | None, tuple[str, ...] | None]]
+    ) -> None:
+        """dataChanged for the cells whose text differs from `before` (row -> record and
+        its display strings then), in runs of rows over the columns that changed: a burst
+        of outside changes costs the window the repaint of what looks different and no
+        more (a rename repaints a name, a new version of the same text nothing)."""
+        spans: dict[int, tuple[int, int]] = {}
+        for row, (old, old_cells) in before.items():
+            span = self._changed_columns(old, old_cells, row)
+            if span is not None:
+                spans[row] = span
+        rows = sorted(spans)
+        while rows:
+            first = last = rows.pop(0)
+            low, high = spans[first]
+            while rows and rows[0] == last + 1:
+                last = rows.pop(0)
+                low, high = min(low, spans[last][0]), max(high, spans[last][1])
+            self.dataChanged.emit(self.index(first, low), self.index(last, high))
+
+    def _changed_columns(
+        self, old: R | None, old_cells: tuple[str, ...] | None, row: int
+    ) -> tuple[int, int] | None:
+        """The first and last column whose text at `row` changed (None: none did)."""
+        new, cells = self._rows[row], self._cells[row]
+        if old is None or new is None or old_cells is None or cells is None:
+            return None if old == new else (0, len(self.headers) - 1)
+        pairs = enumerate(zip(old_cells, cells, strict=True))
+        differ = [column for column, (was, now) in pairs if was != now]
+        return (differ[0], differ[-1]) if differ else None
 
     def _drop_rows(self, first: int, count: int) -> None:
         self.beginRemoveRows(QModelIndex(), first, first + count - 1)

@@ -68,6 +68,42 @@ def test_an_outside_edit_shows_in_the_list_and_the_open_form(
     assert cells(desk.table(Kind.POST))  # the posts pane was not reset to nothing
 
 
+def test_an_outside_change_repaints_only_the_text_that_changed(
+    desk: Desk, qtbot: Bot, outside: Outside
+) -> None:
+    """A rename repaints the name of that one row; a new version of a post whose title and
+    date stay the same repaints nothing of the posts list (each repaint costs the window)."""
+    select_user(qtbot, desk, "Alan Turing")
+    alan = shown_user(desk)
+    users, posts = desk.window.users, desk.window.posts
+    painted: dict[str, list[tuple[int, int, int, int]]] = {"users": [], "posts": []}
+    for name, model in (("users", users), ("posts", posts)):
+        model.dataChanged.connect(
+            lambda first, last, _roles=None, name=name: painted[name].append(
+                (first.row(), first.column(), last.row(), last.column())
+            )
+        )
+    row = users.row_of(alan.id)
+    post = posts.record(0)
+    assert row is not None and post is not None
+
+    outside("UPDATE users SET name = 'Alan M. Turing' WHERE id = ?", alan.id)
+    outside("UPDATE posts SET content = content || ' (revised)' WHERE id = ?", post.id)
+
+    qtbot.waitUntil(lambda: "Alan M. Turing" in cells(desk.table(Kind.USER)), timeout=LIVE_MS)
+    def revised() -> bool:
+        now = posts.record(0)
+        return now is not None and now.version > post.version
+
+    qtbot.waitUntil(revised, timeout=LIVE_MS)
+    wait_idle(qtbot, desk.worker)
+    assert (row, 0, row, 0) in painted["users"]
+    assert all(
+        first_column == last_column == 0 for _r, first_column, _l, last_column in painted["users"]
+    ), painted
+    assert painted["posts"] == []
+
+
 def test_users_added_and_deleted_outside_move_the_rows_but_not_the_selection(
     desk: Desk, qtbot: Bot, outside: Outside
 ) -> None:
