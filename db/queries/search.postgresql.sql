@@ -28,14 +28,18 @@ JOIN users u ON u.id = p.user_id
 LEFT JOIN comments c ON c.id = f.comment_id
 ORDER BY p.id DESC;
 
--- name: count_search(posts_match, comments_match)$
+
+-- name: count_search(posts_match, comments_match, at_most)$
+-- As in search.sqlite.sql: counted no further than :at_most + 1.
 SELECT count(*) FROM (
-    SELECT p.id AS post_id FROM posts p
-    WHERE (setweight(to_tsvector('simple', regexp_replace(left(title, 100000), '[^[:alnum:]]+', ' ', 'g')), 'A')
-           || setweight(to_tsvector('simple', regexp_replace(left(content, 100000), '[^[:alnum:]]+', ' ', 'g')), 'B'))
-          @@ CAST(:posts_match AS tsquery)
+    (SELECT p.id AS post_id FROM posts p
+     WHERE (setweight(to_tsvector('simple', regexp_replace(left(title, 100000), '[^[:alnum:]]+', ' ', 'g')), 'A')
+            || setweight(to_tsvector('simple', regexp_replace(left(content, 100000), '[^[:alnum:]]+', ' ', 'g')), 'B'))
+           @@ CAST(:posts_match AS tsquery)
+     LIMIT :at_most + 1)
     UNION
-    SELECT c.post_id FROM comments c
-    WHERE to_tsvector('simple', regexp_replace(left(body, 100000), '[^[:alnum:]]+', ' ', 'g'))
-          @@ CAST(:comments_match AS tsquery)
+    (SELECT DISTINCT c.post_id FROM comments c
+     WHERE to_tsvector('simple', regexp_replace(left(body, 100000), '[^[:alnum:]]+', ' ', 'g'))
+           @@ CAST(:comments_match AS tsquery)
+     LIMIT :at_most + 1)
 ) AS found;

@@ -33,10 +33,18 @@ JOIN users u ON u.id = p.user_id
 LEFT JOIN comments c ON c.id = f.comment_id
 ORDER BY p.id DESC;
 
--- name: count_search(posts_match, comments_match)$
+
+-- name: count_search(posts_match, comments_match, at_most)$
+-- How many posts search_posts finds, counted no further than :at_most + 1 (a common word
+-- matches most posts: the heading says "more than …" rather than wait seconds for a count).
+-- Each side stops at :at_most + 1 posts; their union is exact up to :at_most and above it
+-- when the total is.
 SELECT count(*) FROM (
-    SELECT rowid AS post_id FROM posts_search WHERE posts_search MATCH :posts_match
+    SELECT post_id FROM (
+        SELECT rowid AS post_id FROM posts_search WHERE posts_search MATCH :posts_match
+        LIMIT :at_most + 1)
     UNION
-    SELECT c.post_id FROM comments_search s JOIN comments c ON c.id = s.rowid
-    WHERE comments_search MATCH :comments_match
+    SELECT post_id FROM (
+        SELECT DISTINCT c.post_id FROM comments_search s JOIN comments c ON c.id = s.rowid
+        WHERE comments_search MATCH :comments_match LIMIT :at_most + 1)
 ) AS found;

@@ -600,17 +600,21 @@ class Repository:
         more = len(rows) > limit
         return Page(hits, search.SearchCursor(hits[-1].post_id) if more else None)
 
-    def count_search(self, text: str) -> int:
-        """How many posts search_posts finds in all."""
+    def count_search(self, text: str, at_most: int = search.COUNT_ALL) -> int:
+        """How many posts search_posts finds in all; above `at_most`, at_most + 1 (meaning
+        "more than at_most"), found without counting every match of a common word."""
         query = search.parse(text)
         if query.empty or query.impossible:
             return 0
         posts_match, comments_match = self._search_matches(query)
         with self.db.reading():
             found = self.q.count_search(
-                self.db.conn, posts_match=posts_match, comments_match=comments_match
+                self.db.conn,
+                posts_match=posts_match,
+                comments_match=comments_match,
+                at_most=at_most,
             )
-        return int(found)
+        return min(int(found), at_most + 1)
 
     def _search_matches(self, query: search.SearchQuery) -> tuple[str, str]:
         return search.backend_matches(self.db.dialect, query)

@@ -40,6 +40,7 @@ MAX_TERMS = 16
 MAX_WORD_BYTES = 2047  # PostgreSQL's longest indexed word (bytes of UTF-8)
 INDEXED_CHARS = 100_000  # as db/migrations/006_full_text_search.*.sql index
 SNIPPET_CHARS = 160
+COUNT_ALL = 2**62  # count_search's bound when every match is to be counted
 
 
 def is_word_char(char: str) -> bool:

@@ -291,6 +291,19 @@ def test_results_are_keyset_paged_newest_first(repo: Repository) -> None:
     assert repo.count_search("loom") == 7
 
 
+def test_a_capped_count_says_more_without_counting_on(repo: Repository) -> None:
+    user = repo.create_user("Ada", "ada@example.org")
+    posts = [repo.create_post(user.id, f"loom {n}", "text").id for n in range(4)]
+    plain = repo.create_post(user.id, "plain", "text")
+    repo.create_comment(plain.id, "a loom in a comment")
+    repo.create_comment(posts[0], "another loom")  # its post is counted once
+    assert repo.count_search("loom") == 5
+    assert repo.count_search("loom", at_most=5) == 5
+    assert repo.count_search("loom", at_most=4) == 5  # "more than 4"
+    assert repo.count_search("loom", at_most=2) == 3
+    assert repo.count_search("loom", at_most=0) == 1
+
+
 def test_snippet_marks_every_matched_word() -> None:
     query = search.parse("loo ana")
     found = search.snippet("An analysis.\nOf the LOOM and the loop", query)
