@@ -193,6 +193,7 @@ class Queries(Protocol):
         comments_match: str,
         after_id: int,
         limit: int,
+        window: int,
     ) -> list[SearchRow]: ...
     def count_search(
         self, conn: Connection, *, posts_match: str, comments_match: str, at_most: int

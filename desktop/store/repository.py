@@ -594,6 +594,7 @@ class Repository:
                     comments_match=comments_match,
                     after_id=start.post_id,
                     limit=limit + 1,
+                    window=search.NEWEST_FIRST_WINDOW,
                 )
             )
         hits = [self._search_hit(row, query) for row in rows[:limit]]
