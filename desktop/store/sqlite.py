@@ -125,6 +125,9 @@ class SqliteBackend(Backend):
         for statement in split_statements(sql):
             self.conn.execute(statement)
 
+    def script_statements(self, sql: str) -> list[str]:
+        return split_statements(sql)
+
     def bulk_insert(
         self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
     ) -> None:

@@ -13,7 +13,14 @@ from desktop.store.adoption import AdoptionOffered, adopt_database
 from desktop.store.backend import Backend
 from desktop.store.connection import open_database
 from desktop.store.errors import StoreError
-from desktop.store.migrations import LockWait, Migration, MigrationRunner, lock_wait_message
+from desktop.store.migrations import (
+    FillProgress,
+    LockWait,
+    Migration,
+    MigrationRunner,
+    fill_message,
+    lock_wait_message,
+)
 from desktop.store.privileges import read_only_reason
 from desktop.store.urls import DatabaseUrl
 from desktop.ui import prompts
@@ -39,6 +46,10 @@ def _open(url: DatabaseUrl, create: bool, task: Task, adopt: bool = False) -> Op
     def progress(migration: Migration, index: int, total: int) -> None:
         task.report(f"Checking the schema: migration {migration.version} ({index} of {total})…")
 
+    def rows(fill: FillProgress) -> None:
+        # A long one on a large database (006's search index): rows and time left.
+        task.report(fill_message(fill))
+
     # Another Postdesk may be migrating the same server database: say so while waiting,
     # and let Cancel end the wait (the database then stays at its old version).
     lock = LockWait(
@@ -53,7 +64,7 @@ def _open(url: DatabaseUrl, create: bool, task: Task, adopt: bool = False) -> Op
     backend = open_database(url, create=create, migrate=False)
     try:
         runner = MigrationRunner(backend)
-        applied = adopted + [m.version for m in runner.migrate(progress, lock=lock)]
+        applied = adopted + [m.version for m in runner.migrate(progress, lock=lock, rows=rows)]
         version = runner.status().current_version
         reason = read_only_reason(backend)
     except BaseException:
