@@ -217,16 +217,7 @@ class Bench:
 
     def ctrl_end(self) -> None:
         table, model = self.tables[Kind.POST], self.models[Kind.POST]
-
-        def last_rows_painted() -> bool:
-            rows = model.rowCount()
-            return (
-                rows > 0
-                and model.record(rows - 1) is not None
-                and table.visible_rows()[1] == rows - 1
-                and visible_rows_loaded(table, model)
-            )
-
+        last_rows_painted = self._last_rows_painted(Kind.POST)
         for _ in range(self.runs):
             self.show_heavy_user_fresh()
             table.setFocus()
@@ -241,6 +232,63 @@ class Bench:
                 last_rows_painted,
             )
             self.idle()
+
+    def sort_steps(self) -> None:
+        """Users by number of posts, and the heavy user's posts by title, each way: the click
+        (the model's sort, as a header click calls it) to the first rows painted, then
+        Ctrl+End to the last rows painted. Steps named "sort …" and "sort end …"."""
+        self.show_heavy_user_fresh()
+        down, up = Qt.SortOrder.DescendingOrder, Qt.SortOrder.AscendingOrder
+        cases = [(Kind.USER, 2, "users by posts"), (Kind.POST, 0, "heavy user's posts by title")]
+        for kind, column, what in cases:
+            for _ in range(self.runs):
+                for way in (down, up):
+                    self._sort_once(kind, column, way, f"{what} {way.name[:-5].lower()}")
+        # Back to the orders the other steps' positions were taken in.
+        self.models[Kind.USER].sort(0, up)
+        self.idle()
+        self.models[Kind.POST].sort(1, down)
+        self.idle()
+
+    def _sort_once(self, kind: Kind, column: int, way: Qt.SortOrder, label: str) -> None:
+        model, table = self.models[kind], self.tables[kind]
+        wanted = model.order_keys[column], way == Qt.SortOrder.DescendingOrder
+
+        def sorted_rows_painted() -> bool:
+            query = model.query
+            return (
+                query is not None
+                and query.order is not None
+                and (query.order.key, query.order.descending) == wanted
+                and visible_rows_loaded(table, model)
+            )
+
+        self.timed(f"sort {label}", kind, lambda: model.sort(column, way), sorted_rows_painted)
+        self.counted(kind)
+        table.setFocus()
+        table.setCurrentIndex(model.index(0, 0))
+        self.idle()
+        self.timed(
+            f"sort end {label}",
+            kind,
+            lambda: QTest.keyClick(table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier),
+            self._last_rows_painted(kind),
+        )
+        self.idle()
+
+    def _last_rows_painted(self, kind: Kind) -> Any:
+        table, model = self.tables[kind], self.models[kind]
+
+        def ready() -> bool:
+            rows = model.rowCount()
+            return (
+                rows > 0
+                and model.record(rows - 1) is not None
+                and table.visible_rows()[1] == rows - 1
+                and visible_rows_loaded(table, model)
+            )
+
+        return ready
 
     def scroll_through(self, page_limit: int) -> None:
         """Page by page down the heavy user's posts (all of them, or `page_limit` pages)."""
@@ -301,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.select_posts()
         bench.filter_users()
         bench.ctrl_end()
+        bench.sort_steps()
         bench.scroll_through(args.scroll_pages)
         benchlib.dump_results(bench.results, bench.extra, args.out)
     finally:

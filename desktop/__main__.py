@@ -1,5 +1,5 @@
-"""The command line: run the app (default), migrate, seed, export, import, search,
---self-check."""
+"""The command line: run the app (default), migrate, seed, copy, merge, export, import,
+search, --self-check."""
 
 from __future__ import annotations
 
@@ -79,6 +79,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     copy.add_argument("--from", dest="source", metavar="URL", required=True)
     copy.add_argument("--to", dest="destination", metavar="URL", required=True)
+    merge = commands.add_parser(
+        "merge",
+        help="add one database's users, posts and comments to another that has data already",
+    )
+    merge.add_argument("--from", dest="source", metavar="URL", required=True)
+    merge.add_argument("--to", dest="destination", metavar="URL", required=True)
+    merge.add_argument(
+        "--dry-run", action="store_true", help="say what would be added and matched, write nothing"
+    )
+    names = merge.add_mutually_exclusive_group()
+    names.add_argument(
+        "--take-names",
+        metavar="EMAILS",
+        default="",
+        help="comma-separated emails of matched users whose name to take from the source "
+        "(otherwise the destination's name stays)",
+    )
+    names.add_argument(
+        "--take-source-names",
+        action="store_true",
+        help="take the source's name for every matched user whose name differs",
+    )
     _list_commands(commands)
     return parser
 
@@ -160,6 +182,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from desktop.cli import copy_command
 
             return copy_command(parse_url(args.source), parse_url(args.destination))
+        if args.command == "merge":
+            from desktop.cli import merge_command
+
+            return merge_command(parse_url(args.source), parse_url(args.destination), args)
     except (StoreError, ValueError) as exc:
         print(f"postdesk: {exc}", file=sys.stderr)
         return 1

@@ -1,5 +1,5 @@
-"""The window-less commands: migrate, seed, export, import and search, printing what they
-did or found."""
+"""The window-less commands: migrate, seed, copy, merge, export, import and search,
+printing what they did or found."""
 
 from __future__ import annotations
 
@@ -230,11 +230,42 @@ def search_command(url: DatabaseUrl, text: str, limit: int) -> int:
 def _one_line(text: str) -> str:
     """Tabs and line breaks as spaces: one post stays one line of three fields."""
     return "".join(" " if char in "\t\n\r\v\f\x85\u2028\u2029" else char for char in text)
+
+
 def copy_command(source: DatabaseUrl, destination: DatabaseUrl) -> int:
     from desktop.store.copying import copy_database
 
     _ensure_folder(destination)
     report = copy_database(source, destination, progress=_CopyProgress())
+    print(report.summary())
+    return 0
+
+
+def merge_command(source: DatabaseUrl, destination: DatabaseUrl, args: argparse.Namespace) -> int:
+    """Merge, printing each name conflict and then one line of counts (merged: ... or, for a
+    dry run, would merge: ...)."""
+    from desktop.store.merging import NameChoices, merge_databases
+
+    names = (
+        NameChoices(every=True)
+        if args.take_source_names
+        else NameChoices.of(args.take_names.split(","))
+    )
+    report = merge_databases(
+        source, destination, dry_run=args.dry_run, names=names, progress=_CopyProgress()
+    )
+    for conflict in report.conflicts:
+        taken = names.takes(conflict)
+        if report.dry_run:
+            kept = "would take the source's" if taken else "would keep this"
+        else:
+            kept = "took the source's" if taken else "kept this"
+        print(
+            f"name differs: {conflict.email}: here {conflict.destination_name!r}, in the "
+            f"source {conflict.source_name!r}; {kept} name"
+        )
+    if report.dry_run:
+        print("Dry run: nothing was written.")
     print(report.summary())
     return 0
 

@@ -376,3 +376,58 @@ def test_search_refuses_a_limit_below_one(empty_url):
     result = postdesk("search", "--database", empty_url, "--limit", "0", "loom")
     assert result.returncode == 2
     assert "1 or more" in result.stderr
+
+
+MERGE_PAIRS = [
+    pytest.param(("sqlite", "postgresql"), id="sqlite-to-postgresql", marks=pytest.mark.postgres),
+    pytest.param(("postgresql", "sqlite"), id="postgresql-to-sqlite", marks=pytest.mark.postgres),
+]
+
+
+@pytest.mark.parametrize("pair", MERGE_PAIRS)
+def test_merge_dry_run_lists_conflicts_then_merge_takes_the_names_chosen(make_database, pair):
+    source, destination = make_database(pair[0]), make_database(pair[1])
+    with open_database(destination) as backend:
+        Repository(backend).create_user("Ann Here", "ann@example.com")
+    with open_database(source) as backend:
+        repo = Repository(backend)
+        ann = repo.create_user("Ann There", "Ann@Example.com")
+        repo.create_comment(repo.create_post(ann.id, "Hello", "world").id, "hi")
+        repo.create_user("Bob", "bob@example.com")
+    merge = ("merge", "--from", source, "--to", destination)
+    dry = postdesk(*merge, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    lines = dry.stdout.splitlines()
+    assert lines[0] == (
+        "name differs: Ann@Example.com: here 'Ann Here', in the source 'Ann There'; "
+        "would keep this name"
+    )
+    assert lines[1] == "Dry run: nothing was written."
+    assert lines[2].startswith(
+        "would merge: users added=1 matched=1, posts added=1 skipped=0, "
+        "comments added=1 skipped=0 in "
+    )
+    with open_database(destination) as backend:
+        assert Repository(backend).table_counts() == {"users": 1, "posts": 0, "comments": 0}
+    done = postdesk(*merge, "--take-names", "ann@example.com")
+    assert done.returncode == 0, done.stderr
+    assert "took the source's name" in done.stdout
+    assert done.stdout.splitlines()[-1].startswith(
+        "merged: users added=1 matched=1, posts added=1 skipped=0, comments added=1 skipped=0 in "
+    )
+    again = postdesk(*merge)
+    assert again.stdout.splitlines()[-1].startswith(
+        "merged: users added=0 matched=2, posts added=0 skipped=1, comments added=0 skipped=1 in "
+    )
+    with open_database(destination) as backend:
+        repo = Repository(backend)
+        assert repo.table_counts() == {"users": 2, "posts": 1, "comments": 1}
+        assert backend.execute("SELECT name FROM users ORDER BY id") == [("Ann There",), ("Bob",)]
+
+
+def test_merge_refusal_is_one_line_and_non_zero(make_database):
+    url = make_database("sqlite")
+    open_database(url).close()
+    result = postdesk("merge", "--from", url, "--to", url)
+    assert result.returncode == 1
+    assert result.stderr == "postdesk: The source and the destination are the same database.\n"

@@ -26,7 +26,6 @@ cannot run the app's queries meanwhile.
 from __future__ import annotations
 
 import logging
-import secrets
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -152,17 +151,29 @@ class NotificationListener:
             with _connect(self.url, "Postdesk live changes") as conn:
                 conn.execute(f"LISTEN {CHANNEL}")
                 working = self._probe(conn)
-                self.on_state(working)
+                self._tell(self.on_state, working)
                 if working:
                     self._wait(conn)
         except psycopg.Error as exc:
             # Not the person's business: the caller polls instead. Never log the address.
             log.info("change notifications unavailable (%s)", type(exc).__name__)
-        self.on_state(False)
+        self._tell(self.on_state, False)
+
+    @staticmethod
+    def _tell(callback: Callable[..., None], *args: Any) -> None:
+        """Call back from this thread. The receiver may be gone: a window that quit without
+        stopping its listener leaves a Qt signal whose source was deleted, which raises
+        RuntimeError; nobody is left to tell, and this thread ends quietly."""
+        try:
+            callback(*args)
+        except RuntimeError:
+            log.debug("the receiver of change notifications is gone")
 
     def _probe(self, conn: psycopg.Connection[Any]) -> bool:
         # Sent from another connection: through a pooler it lands on a server connection
         # that is not the one that ran LISTEN, as everyone else's would.
+        import secrets  # here: its hmac and hashlib imports cost every launch otherwise
+
         token = f"probe {secrets.token_hex(8)}"
         with _connect(self.url, "Postdesk probe") as other:
             other.execute("SELECT pg_notify(%s, %s)", (CHANNEL, token))
@@ -176,7 +187,7 @@ class NotificationListener:
             for _notice in conn.notifies(timeout=BURST_S):
                 pass
             if not self._stop.is_set():
-                self.on_news()
+                self._tell(self.on_news)
 
 
 def _connect(url: DatabaseUrl, name: str) -> psycopg.Connection[Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop.store.adoption import check_unknown_tables
 from desktop.store.backend import HISTORY_TABLE, Backend
 from desktop.store.migrations import LockWait, MigrationRunner, Progress
 from desktop.store.urls import DatabaseUrl, parse_url
@@ -59,4 +58,8 @@ def refuse_foreign(backend: Backend) -> None:
     with backend.reading():
         tables = backend.table_names()
     if tables and HISTORY_TABLE not in tables:
+        # Imported only here: adoption's schema tables and queries are a fifth of what
+        # opening a database imports, and almost every database has its history.
+        from desktop.store.adoption import check_unknown_tables
+
         check_unknown_tables(backend)

@@ -135,15 +135,7 @@ def copy_database(
 ) -> CopyReport:
     """Copy everything of `source_url` into `destination_url` (created if it is a new file)."""
     started = time.monotonic()
-    source_url = parse_url(source_url) if isinstance(source_url, str) else source_url
-    destination_url = (
-        parse_url(destination_url) if isinstance(destination_url, str) else destination_url
-    )
-    if (
-        source_url.dialect == destination_url.dialect
-        and source_url.target == destination_url.target
-    ):
-        raise CopyRefusedError("The source and the destination are the same database.")
+    source_url, destination_url = two_databases(source_url, destination_url, CopyRefusedError)
     with open_source(source_url) as source, open_destination(destination_url) as destination:
         report = copy_between(
             source, destination, progress=progress, cancel=cancel, batch_rows=batch_rows
@@ -152,9 +144,26 @@ def copy_database(
     return report
 
 
-def open_source(url: DatabaseUrl) -> Backend:
-    """Open a database to copy from, by reading alone: never created, migrated or switched
-    to WAL. Refused unless its schema is exactly this Postdesk's."""
+def two_databases(
+    source: DatabaseUrl | str, destination: DatabaseUrl | str, refused: type[StoreError]
+) -> tuple[DatabaseUrl, DatabaseUrl]:
+    """Both addresses parsed; the same database twice is refused (as `refused`)."""
+    source = parse_url(source) if isinstance(source, str) else source
+    destination = parse_url(destination) if isinstance(destination, str) else destination
+    if source.dialect == destination.dialect and source.target == destination.target:
+        raise refused("The source and the destination are the same database.")
+    return source, destination
+
+
+def open_source(
+    url: DatabaseUrl,
+    *,
+    verb: str = "copy",
+    refused: type[StoreError] = CopyRefusedError,
+) -> Backend:
+    """Open a database to copy (or, as `verb` says, merge) from, by reading alone: never
+    created, migrated or switched to WAL. Refused (as `refused`) unless its schema is
+    exactly this Postdesk's."""
     backend = connect(url, create=False)
     try:
         refuse_foreign(backend)
@@ -163,17 +172,17 @@ def open_source(url: DatabaseUrl) -> Backend:
         try:
             status = runner.status()
         except SchemaTooNewError as exc:
-            raise CopyRefusedError(
+            raise refused(
                 f"{url.display()} is at schema version {exc.version}, newer than this "
-                f"Postdesk's {ours}; copy it with a newer Postdesk."
+                f"Postdesk's {ours}; {verb} it with a newer Postdesk."
             ) from exc
         except MigrationError as exc:
-            raise CopyRefusedError(f"{url.display()} cannot be copied: {exc}") from exc
+            raise refused(f"{url.display()} cannot be the source of a {verb}: {exc}") from exc
         if status.pending:
             theirs = status.current_version or "none (no Postdesk tables)"
-            raise CopyRefusedError(
+            raise refused(
                 f"{url.display()} is at schema version {theirs}, older than this Postdesk's "
-                f"{ours}; open it once in Postdesk to update it, then copy it."
+                f"{ours}; open it once in Postdesk to update it, then {verb} it."
             )
     except BaseException:
         backend.close()
@@ -217,8 +226,12 @@ def copy_between(
     _register_checksum(source)
     _register_checksum(destination)
     report = CopyReport()
+
+    def stop() -> None:
+        _check_cancel(cancel)
+
     with _collector_paused(), source.snapshot(), source.snapshot_twin() as twin:
-        _refuse_unreadable_times(source)
+        refuse_unreadable_times(source)
         totals = dict(zip(TABLE_NAMES, source.queries.table_counts(source.conn), strict=True))
         # Where the source can (a server), its checksums are computed in the same snapshot
         # on a second session while the rows are copied; otherwise after them.
@@ -231,14 +244,15 @@ def copy_between(
                 destination.lock_for_bulk_load(TABLE_NAMES)
                 refuse_nonempty(destination)  # again, now that nobody else can add any
                 with destination.bulk_load(TABLE_NAMES, set_indexes_aside=True, lean=True):
-                    pace = _Pace(progress, sum(totals.values()))
+                    pace = Pace(progress, sum(totals.values()))
                     for table in TABLES:
-                        rows = _read(source, table, totals[table.name], batch_rows, pace, cancel)
+                        rows = read_table(source, table, totals[table.name], batch_rows, pace, stop)
                         destination.bulk_insert(table.name, table.columns, rows)
                         _check_cancel(cancel)
                         pace.table_done(totals[table.name])
                 for name in TABLE_NAMES:
                     destination.after_bulk_insert(name)
+                _carry_merge_history(source, destination)
                 report.counts = _verify(theirs.wait(), destination)
                 report.verified = True
         finally:
@@ -247,7 +261,25 @@ def copy_between(
     return report
 
 
-class _Pace:
+def _carry_merge_history(source: Backend, destination: Backend) -> None:
+    """What merges need to know of a copy (desktop.store.merging): the source's receipts and
+    copied ranges hold for the copy too, since every id is kept; and the copy got the
+    source's posts and comments up to their largest ids. The copy keeps the identity its
+    own migration made: it is another database from now on."""
+    with source.reading():
+        origin = source.queries.database_identity(source.conn)
+        receipts = source.queries.copy_merge_receipts(source.conn)
+        ranges = source.queries.copy_copied_ranges(source.conn)
+    _users, posts, comments = destination.queries.max_ids(destination.conn)
+    if origin:
+        ranges += [(origin, name, top) for name, top in (("posts", posts), ("comments", comments))]
+    destination.bulk_insert(
+        "merge_receipts", ("source", "table_name", "source_id", "destination_id"), receipts
+    )
+    destination.bulk_insert("copied_ranges", ("origin", "table_name", "last_id"), ranges)
+
+
+class Pace:
     """Turns each table's rows read into TableProgress with the whole copy's figures."""
 
     def __init__(self, progress: Progress | None, all_total: int) -> None:
@@ -269,21 +301,22 @@ class _Pace:
         self.earlier += rows
 
 
-def _read(
+def read_table(
     source: Backend,
     table: _Table,
     total: int,
     batch_rows: int,
-    pace: _Pace,
-    cancel: threading.Event | None,
+    pace: Pace,
+    stop: Callable[[], None],
 ) -> Iterator[Sequence[Any]]:
-    """The table's rows in id order, one keyset batch in memory at a time."""
+    """The table's rows in id order, one keyset batch in memory at a time; `stop` is called
+    before each batch and raises when the work is to end."""
     started = time.monotonic()
     after = _FIRST_ID
     done = 0
     pace(table.name, 0, total, 0.0)
     while True:
-        _check_cancel(cancel)
+        stop()
         with source.reading():
             batch = table.batch(source.queries, source.conn, after, batch_rows)
         if not batch:
@@ -352,12 +385,14 @@ def _verify(source_sums: dict[str, TableChecksum], destination: Backend) -> dict
     return counts
 
 
-def _refuse_unreadable_times(source: Backend) -> None:
+def refuse_unreadable_times(
+    source: Backend, *, verb: str = "copied", refused: type[StoreError] = CopyRefusedError
+) -> None:
     users, posts = source.queries.copy_unreadable_times(source.conn)
     if users or posts:
-        raise CopyRefusedError(
+        raise refused(
             f"{source.url.display()} holds creation times that are not dates "
-            f"({users} users, {posts} posts); they would arrive empty, so nothing was copied."
+            f"({users} users, {posts} posts); they would arrive empty, so nothing was {verb}."
         )
 
 

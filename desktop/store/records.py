@@ -38,6 +38,32 @@ class Comment:
 
 
 @dataclass(frozen=True, slots=True)
+class Order:
+    """How a list is sorted: by one of its columns (`key`), ascending or descending; records
+    with equal values go by id, the same way, so the order is total and pages never skip or
+    repeat a record."""
+
+    key: str
+    descending: bool = False
+
+
+USER_ORDER_KEYS = ("name", "email", "posts")
+POST_ORDER_KEYS = ("title", "date")
+COMMENT_ORDER_KEYS = ("written",)
+USERS_BY_NAME = Order("name")
+POSTS_NEWEST_FIRST = Order("date", descending=True)
+COMMENTS_AS_WRITTEN = Order("written")
+
+
+@dataclass(frozen=True, slots=True)
+class KeyCursor:
+    """Position after a record in an order by one column (its value there), then id."""
+
+    value: str | int
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
 class UserCursor:
     """Position after a user in name order."""
 
@@ -65,8 +91,9 @@ class CommentCursor:
     id: int
 
 
-R = TypeVar("R")
-C = TypeVar("C")
+# Covariant: a page of one kind of cursor is a page of a union of cursors.
+R = TypeVar("R", covariant=True)
+C = TypeVar("C", covariant=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,9 @@ missing records and delete reports are raised as the errors of desktop.store.err
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from desktop.store import search
+from desktop.store import sorting
 from desktop.store.backend import Backend
 from desktop.store.errors import (
     DeleteChangedError,
@@ -19,9 +20,16 @@ from desktop.store.errors import (
 )
 from desktop.store.query_types import CommentRow, PostRow, SearchRow, UserRow
 from desktop.store.records import (
+    COMMENT_ORDER_KEYS,
+    COMMENTS_AS_WRITTEN,
+    POST_ORDER_KEYS,
+    POSTS_NEWEST_FIRST,
+    USERS_BY_NAME,
     Comment,
     CommentCursor,
     DeleteReport,
+    KeyCursor,
+    Order,
     Page,
     Post,
     PostCursor,
@@ -35,6 +43,9 @@ from desktop.store.validation import (
     like_pattern,
     trimmed,
 )
+
+if TYPE_CHECKING:  # imported by the search methods: opening a window never searches
+    from desktop.store import search
 
 DEFAULT_PAGE = 100
 _END_OF_TIME = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
@@ -80,13 +91,27 @@ class Repository:
     def __init__(self, backend: Backend) -> None:
         self.db = backend
         self.q = backend.queries
+        # Every order but the ones each list began with (below).
+        self.sorted = sorting.SortedLists(backend, self._user, self._post, _comment)
 
     # -- users ------------------------------------------------------------------------------
     def list_users(
-        self, filter_text: str = "", limit: int = DEFAULT_PAGE, after: UserCursor | None = None
-    ) -> Page[User, UserCursor]:
-        """Users by name whose name or email contains `filter_text` (any case)."""
+        self,
+        filter_text: str = "",
+        limit: int = DEFAULT_PAGE,
+        after: UserCursor | KeyCursor | None = None,
+        *,
+        order: Order = USERS_BY_NAME,
+    ) -> Page[User, UserCursor | KeyCursor]:
+        """Users by name (or in `order`) whose name or email contains `filter_text` (any
+        case)."""
         _check_limit(limit)
+        if order != USERS_BY_NAME:
+            assert after is None or isinstance(after, KeyCursor)
+            everyone = not trimmed(filter_text)
+            pattern = like_pattern(filter_text)
+            return self.sorted.list_users(order, pattern, everyone, limit, after)
+        assert after is None or isinstance(after, UserCursor)
         start = after or UserCursor("", 0)
         with self.db.reading():
             rows = list(
@@ -103,11 +128,22 @@ class Repository:
         return Page(users, UserCursor(users[-1].name, users[-1].id) if more else None)
 
     def users_at(
-        self, position: int, filter_text: str = "", limit: int = DEFAULT_PAGE
-    ) -> Page[User, UserCursor]:
+        self,
+        position: int,
+        filter_text: str = "",
+        limit: int = DEFAULT_PAGE,
+        *,
+        order: Order = USERS_BY_NAME,
+        total: int | None = None,
+    ) -> Page[User, UserCursor | KeyCursor]:
         """The users from `position` (0-based) in list_users' order, for a jump into a long
-        list; `after` continues with list_users from there."""
+        list; `after` continues with list_users from there. With the list's `total`, a
+        position near its end is read from there (other orders than by name)."""
         _check_limit(limit)
+        if order != USERS_BY_NAME:
+            everyone = not trimmed(filter_text)
+            pattern = like_pattern(filter_text)
+            return self.sorted.users_at(order, pattern, everyone, position, limit, total)
         offset = max(0, position)
         with self.db.reading():
             if trimmed(filter_text):
@@ -239,12 +275,26 @@ class Repository:
         user_id: int,
         filter_text: str = "",
         limit: int = DEFAULT_PAGE,
-        after: PostCursor | None = None,
-    ) -> Page[Post, PostCursor]:
-        """A user's posts, newest first, whose title contains `filter_text` (any case).
-        Posts without a created_at (only another program writes those) come last."""
+        after: PostCursor | KeyCursor | None = None,
+        *,
+        order: Order = POSTS_NEWEST_FIRST,
+    ) -> Page[Post, PostCursor | KeyCursor]:
+        """A user's posts, newest first (or in `order`), whose title contains `filter_text`
+        (any case). Posts without a created_at (only another program writes those) come
+        last, whichever way the dates go."""
         _check_limit(limit)
         pattern = like_pattern(filter_text)
+        if order != POSTS_NEWEST_FIRST:
+            sorting.check_order(order, POST_ORDER_KEYS)
+            if order.key == "title":
+                assert after is None or isinstance(after, KeyCursor)
+                everyone = not trimmed(filter_text)
+                return self.sorted.list_posts_by_title(
+                    order, user_id, pattern, everyone, limit, after
+                )
+            assert after is None or isinstance(after, PostCursor)
+            return self.sorted.list_posts_oldest_first(user_id, pattern, limit, after)
+        assert after is None or isinstance(after, PostCursor)
         with self.db.reading():
             if after is None or after.created_at is not None:
                 both = self._dated_then_undated(user_id, pattern, after, limit + 1)
@@ -258,7 +308,9 @@ class Repository:
                     (row for row in both if row[4] is None), key=lambda row: row[0], reverse=True
                 )
                 rows = dated + undated
-                if len(dated) > limit:
+                # The page ends on a dated post (also when the dated ones end with it and
+                # undated ones follow): the next page goes on from its date.
+                if len(dated) >= limit and len(rows) > limit:
                     last = dated[limit - 1]
                     cursor = PostCursor(self.db.time_from_db(last[4]), last[0], stored=last[4])
                     return Page([self._post(row) for row in dated[:limit]], cursor)
@@ -297,11 +349,26 @@ class Repository:
         )
 
     def posts_at(
-        self, user_id: int, position: int, filter_text: str = "", limit: int = DEFAULT_PAGE
-    ) -> Page[Post, PostCursor]:
+        self,
+        user_id: int,
+        position: int,
+        filter_text: str = "",
+        limit: int = DEFAULT_PAGE,
+        *,
+        order: Order = POSTS_NEWEST_FIRST,
+        total: int | None = None,
+    ) -> Page[Post, PostCursor | KeyCursor]:
         """A user's posts from `position` in list_posts' order (see users_at)."""
         _check_limit(limit)
         pattern = like_pattern(filter_text)
+        if order != POSTS_NEWEST_FIRST:
+            sorting.check_order(order, POST_ORDER_KEYS)
+            if order.key == "title":
+                everyone = not trimmed(filter_text)
+                return self.sorted.posts_by_title_at(
+                    order, user_id, pattern, everyone, position, limit, total
+                )
+            return self.sorted.posts_oldest_first_at(user_id, pattern, position, limit)
         position = max(0, position)
         with self.db.reading():
             if trimmed(filter_text):
@@ -334,13 +401,7 @@ class Repository:
                     offset=max(0, undated_from),
                     limit=limit + 1 - len(rows),
                 )
-        posts = [self._post(row) for row in rows[:limit]]
-        if len(rows) <= limit:
-            return Page(posts, None)
-        last = rows[limit - 1]
-        if last[4] is None:
-            return Page(posts, PostCursor(None, last[0]))
-        return Page(posts, PostCursor(self.db.time_from_db(last[4]), last[0], stored=last[4]))
+        return self.sorted.dated_page(rows, limit)
 
     def count_posts(self, user_id: int, filter_text: str = "") -> int:
         with self.db.reading():
@@ -456,10 +517,18 @@ class Repository:
 
     # -- comments ---------------------------------------------------------------------------
     def list_comments(
-        self, post_id: int, limit: int = DEFAULT_PAGE, after: CommentCursor | None = None
+        self,
+        post_id: int,
+        limit: int = DEFAULT_PAGE,
+        after: CommentCursor | None = None,
+        *,
+        order: Order = COMMENTS_AS_WRITTEN,
     ) -> Page[Comment, CommentCursor]:
-        """A post's comments in the order they were written."""
+        """A post's comments in the order they were written (descending: the latest first)."""
         _check_limit(limit)
+        sorting.check_order(order, COMMENT_ORDER_KEYS)
+        if order.descending:
+            return self.sorted.list_comments_latest_first(post_id, limit, after)
         with self.db.reading():
             rows = list(
                 self.q.list_comments(
@@ -474,10 +543,18 @@ class Repository:
         return Page(comments, CommentCursor(comments[-1].id) if more else None)
 
     def comments_at(
-        self, post_id: int, position: int, limit: int = DEFAULT_PAGE
+        self,
+        post_id: int,
+        position: int,
+        limit: int = DEFAULT_PAGE,
+        *,
+        order: Order = COMMENTS_AS_WRITTEN,
+        total: int | None = None,
     ) -> Page[Comment, CommentCursor]:
         """A post's comments from `position` in list_comments' order (see users_at)."""
         _check_limit(limit)
+        if order.descending or total is not None:
+            return self.sorted.comments_at(order, post_id, position, limit, total)
         with self.db.reading():
             rows = list(
                 self.q.comments_at(
@@ -547,25 +624,47 @@ class Repository:
         return {"users": int(users), "posts": int(posts), "comments": int(comments)}
 
     # -- where a record stands in its list ------------------------------------------------
-    def user_position(self, user_id: int, filter_text: str = "") -> int | None:
+    def user_position(
+        self, user_id: int, filter_text: str = "", *, order: Order = USERS_BY_NAME
+    ) -> int | None:
         """How many users come before this one in list_users' order with this filter;
         None when the filtered list does not hold the user (or the user is gone)."""
+        if order != USERS_BY_NAME:
+            return self.sorted.user_position(order, user_id, like_pattern(filter_text))
         with self.db.reading():
             found = self.q.user_position(
                 self.db.conn, id=user_id, pattern=like_pattern(filter_text)
             )
         return None if found is None else int(found)
 
-    def post_position(self, post_id: int, user_id: int, filter_text: str = "") -> int | None:
+    def post_position(
+        self,
+        post_id: int,
+        user_id: int,
+        filter_text: str = "",
+        *,
+        order: Order = POSTS_NEWEST_FIRST,
+    ) -> int | None:
         """The same for a post in list_posts(user_id, filter_text)."""
+        if order != POSTS_NEWEST_FIRST:
+            sorting.check_order(order, POST_ORDER_KEYS)
+            pattern = like_pattern(filter_text)
+            if order.key == "title":
+                return self.sorted.post_position_by_title(order, post_id, user_id, pattern)
+            return self.sorted.post_position_oldest_first(post_id, user_id, pattern)
         with self.db.reading():
             found = self.q.post_position(
                 self.db.conn, id=post_id, user_id=user_id, pattern=like_pattern(filter_text)
             )
         return None if found is None else int(found)
 
-    def comment_position(self, comment_id: int, post_id: int) -> int | None:
+    def comment_position(
+        self, comment_id: int, post_id: int, *, order: Order = COMMENTS_AS_WRITTEN
+    ) -> int | None:
         """The same for a comment in list_comments(post_id)."""
+        sorting.check_order(order, COMMENT_ORDER_KEYS)
+        if order.descending:
+            return self.sorted.comment_position_latest_first(comment_id, post_id)
         with self.db.reading():
             found = self.q.comment_position(self.db.conn, id=comment_id, post_id=post_id)
         return None if found is None else int(found)
@@ -580,6 +679,8 @@ class Repository:
         """Posts whose title and content, or one of whose comments, hold every word typed
         (desktop/store/search.py says what that means), highest id first. Anything typed is
         a search: text with no word finds nothing."""
+        from desktop.store import search
+
         _check_limit(limit)
         query = search.parse(text)
         if query.empty or query.impossible:
@@ -601,9 +702,13 @@ class Repository:
         more = len(rows) > limit
         return Page(hits, search.SearchCursor(hits[-1].post_id) if more else None)
 
-    def count_search(self, text: str, at_most: int = search.COUNT_ALL) -> int:
-        """How many posts search_posts finds in all; above `at_most`, at_most + 1 (meaning
-        "more than at_most"), found without counting every match of a common word."""
+    def count_search(self, text: str, at_most: int | None = None) -> int:
+        """How many posts search_posts finds in all; given `at_most`, counted no further:
+        above it the answer is at_most + 1 ("more than at_most"), found without reading
+        every match of a common word."""
+        from desktop.store import search
+
+        bound = search.COUNT_ALL if at_most is None else at_most
         query = search.parse(text)
         if query.empty or query.impossible:
             return 0
@@ -613,14 +718,18 @@ class Repository:
                 self.db.conn,
                 posts_match=posts_match,
                 comments_match=comments_match,
-                at_most=at_most,
+                at_most=bound,
             )
-        return min(int(found), at_most + 1)
+        return min(int(found), bound + 1)
 
     def _search_matches(self, query: search.SearchQuery) -> tuple[str, str]:
+        from desktop.store import search
+
         return search.backend_matches(self.db.dialect, query)
 
     def _search_hit(self, row: SearchRow, query: search.SearchQuery) -> search.SearchHit:
+        from desktop.store import search
+
         post_id, title, created_at, user_id, name, email, comment_id, text = row
         found = search.snippet(text, query)
         if comment_id is None and not found.marks:

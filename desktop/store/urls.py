@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import configparser
-import getpass
 import os
 import re
 from dataclasses import dataclass
@@ -263,6 +261,8 @@ def scrub(text: str) -> str:
 
 def login_name() -> str | None:
     """The user name libpq takes when none is given, or None where there is none."""
+    import getpass  # here, not at the top: only a server address needs it
+
     try:
         return getpass.getuser()
     except (OSError, KeyError):
@@ -277,6 +277,10 @@ def service_parts(name: str) -> dict[str, str]:
     files = [user_file]
     if os.environ.get("PGSYSCONFDIR"):
         files.append(os.path.join(os.environ["PGSYSCONFDIR"], "pg_service.conf"))
+    # Imported here: only a service= address reads these files, and configparser's
+    # patterns cost every launch a few milliseconds otherwise.
+    import configparser
+
     for path in files:
         parser = configparser.ConfigParser(interpolation=None, strict=False)
         try:

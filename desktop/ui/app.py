@@ -123,6 +123,7 @@ def collect_garbage_off_the_clock(window: MainWindow) -> None:
     gc.freeze()
     young, middle, _full = gc.get_threshold()
     gc.set_threshold(young, middle, 1_000_000)  # no automatic full collections
+
     def collect_when_idle() -> None:
         if not window.worker.busy:
             gc.collect()
@@ -280,6 +281,7 @@ def run_window(
     else:
         open_first_database(window, url, settings)
     exit_code = QApplication.exec()
+    window.live.stop()  # however the loop ended: a closed window has stopped it already
     worker.stop()
     if screenshot:
         exit_code = 0 if Path(screenshot).exists() and exit_code == 0 else 1

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import itertools
 import logging
-import platform
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, QTimer, qVersion
@@ -30,7 +30,6 @@ from desktop.store.errors import PasswordNeededError, StoreError
 from desktop.store.urls import DatabaseUrl, conninfo_parts
 from desktop.ui import prompts
 from desktop.ui.announce import announce
-from desktop.ui.dialogs.find_dialog import FindDialog
 from desktop.ui.dialogs.list_files import ListFiles
 from desktop.ui.editing import Editing, Kind
 from desktop.ui.forms.comment_form import CommentForm
@@ -42,6 +41,9 @@ from desktop.ui.settings import Settings
 from desktop.ui.switching import DatabaseSwitcher, Opened
 from desktop.ui.views import ListPane
 from desktop.ui.worker import Worker
+
+if TYPE_CHECKING:  # imported when first used: the dialog (and html) cost every start otherwise
+    from desktop.ui.dialogs.find_dialog import FindDialog
 
 log = logging.getLogger(__name__)
 BUSY_DELAY_MS = 150
@@ -76,6 +78,7 @@ class MainWindow(QMainWindow):
             Kind.COMMENT: ListPane("Comments", self.comments),
         }
         self.forms = {Kind.USER: UserForm(), Kind.POST: PostForm(), Kind.COMMENT: CommentForm()}
+        self._restore_orders()
         self._build_layout()
         self.editing = Editing(self, worker, self.panes, self.forms)
         self.switcher = DatabaseSwitcher(self, worker)
@@ -172,6 +175,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
         self._action(file_menu, "Cop&y This Database To…", self.copy_database_to)
+        self._action(file_menu, "&Merge Into…", self.merge_database_into)
         self.list_files = ListFiles(self)
         self.export_action = self._action(file_menu, "&Export List…", self.list_files.export)
         self.import_action = self._action(
@@ -313,6 +317,8 @@ class MainWindow(QMainWindow):
     def find_everywhere(self) -> None:
         """The search dialog, kept from one use to the next with its last search."""
         if self.find_dialog is None:
+            from desktop.ui.dialogs.find_dialog import FindDialog
+
             self.find_dialog = FindDialog(self.worker, self)
             self.find_dialog.open_requested.connect(self.editing.open_found)
         self.find_dialog.show()
@@ -392,6 +398,12 @@ class MainWindow(QMainWindow):
         if self.url is not None:
             copy_to(self, self.url, self._file_dialog_folder(), self.open_database)
 
+    def merge_database_into(self) -> None:
+        from desktop.ui.dialogs.merge_dialog import merge_into
+
+        if self.url is not None:
+            merge_into(self, self.url, self._file_dialog_folder())
+
     def _file_dialog_folder(self) -> str:
         if self.url is not None and self.url.dialect == "sqlite":
             return str(Path(self.url.target).parent)
@@ -455,6 +467,8 @@ class MainWindow(QMainWindow):
 
     # -- about ------------------------------------------------------------------------------------
     def about_text(self) -> str:
+        import platform  # only for this box: its patterns cost every start otherwise
+
         database = self.url.display() if self.url else "none"
         engine = self.opened.engine if self.opened else "—"
         version = self.opened.version if self.opened else "—"
@@ -490,6 +504,22 @@ class MainWindow(QMainWindow):
         self.settings.set_value("window/geometry", self.saveGeometry())
         self.settings.set_value("window/mainSplitter", self.splitter.saveState())
         self.settings.set_value("window/postSplitter", self.post_splitter.saveState())
+
+    def _restore_orders(self) -> None:
+        """Each list in the order last chosen for it, remembered as soon as it changes."""
+        for name, pane in (
+            ("users", self.panes[Kind.USER]),
+            ("posts", self.panes[Kind.POST]),
+            ("comments", self.panes[Kind.COMMENT]),
+        ):
+            model = pane.table.paged_model
+            remembered = self.settings.list_order(name)
+            if remembered is not None:
+                model.set_order(remembered)
+                pane.table.show_order()
+            model.order_chosen.connect(
+                lambda order, name=name: self.settings.remember_list_order(name, order)
+            )
 
     def _restore_layout(self) -> None:
         geometry = self.settings.bytes_value("window/geometry")

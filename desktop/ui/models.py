@@ -9,7 +9,7 @@ one that are still on their way are dropped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -25,8 +25,13 @@ from PySide6.QtCore import (
 
 from desktop.store.errors import StoreError
 from desktop.store.records import (
+    COMMENTS_AS_WRITTEN,
+    POSTS_NEWEST_FIRST,
+    USERS_BY_NAME,
     Comment,
     CommentCursor,
+    KeyCursor,
+    Order,
     Page,
     Post,
     PostCursor,
@@ -42,6 +47,14 @@ R = TypeVar("R", User, Post, Comment)
 PAGE_SIZE = 100
 RESYNC_MARGIN = 10  # rows above the first one on screen read again after an outside change
 RecordRole = Qt.ItemDataRole.UserRole
+# The roles data() answers, as plain ints: comparing the int Qt passes with an enum member
+# costs more than the rest of a cell's answer.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_ACCESSIBLE_TEXT = int(Qt.ItemDataRole.AccessibleTextRole)
+_RECORD = int(RecordRole)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 def local_time(value: datetime | None) -> str:
@@ -62,10 +75,12 @@ def first_line(text: str) -> str:
 
 @dataclass(frozen=True)
 class Query:
-    """What a model lists: its parent record (if any) and a filter text."""
+    """What a model lists: its parent record (if any), a filter text and the order (None:
+    the model's current one; set_query fills it in)."""
 
     parent_id: int | None = None
     filter_text: str = ""
+    order: Order | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +92,7 @@ class Resync(Generic[R]):
     total: int
     start: int  # the row of records[0]
     records: list[R]
+    cells: list[tuple[str, ...]]  # each record's display strings, made on the worker
     anchor: tuple[int, int] | None  # a record that was on screen, and its row now
     selected: tuple[int, int | None, R | None] | None  # id, row now (None: gone), record
 
@@ -93,6 +109,9 @@ class PagedModel(QAbstractTableModel, Generic[R]):
 
     headers: tuple[str, ...] = ()
     numeric_columns: frozenset[int] = frozenset()
+    order_keys: tuple[str, ...] = ()  # the Order key each column sorts by
+    default_order: Order = USERS_BY_NAME
+    order_chosen = Signal(object)  # the new Order, once the person picked it
     loading_changed = Signal(bool)
     total_changed = Signal(int)
     page_loaded = Signal()
@@ -106,18 +125,26 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self.query: Query | None = None
         self._rows: list[R | None] = []
         self._cells: list[tuple[str, ...] | None] = []
+        # record id -> row, kept as rows are filled; None once rows moved (rebuilt when
+        # next asked): selecting by id must not walk 100,000 loaded rows.
+        self._where: dict[int, int] | None = {}
         self._cursors: dict[int, Any] = {}  # row -> the cursor a page ended with there
         self._inflight: list[tuple[int, int]] = []  # [start, end) ranges being fetched
         self._ended = False  # a page said there is nothing after it
         self._generation = 0
         self.total: int | None = None
+        self.order = self.default_order
         self._placeholder = ("…",) + ("",) * (len(self.headers) - 1)
 
     # -- what subclasses say -----------------------------------------------------------------
     def fetch_page(self, repo: Repository, query: Query, after: Any, limit: int) -> Page[R, Any]:
         raise NotImplementedError
 
-    def fetch_at(self, repo: Repository, query: Query, position: int, limit: int) -> Page[R, Any]:
+    def fetch_at(
+        self, repo: Repository, query: Query, position: int, limit: int, total: int | None
+    ) -> Page[R, Any]:
+        """Rows from `position`; with the list's `total`, one near the end may be read from
+        there."""
         raise NotImplementedError
 
     def count(self, repo: Repository, query: Query) -> int:
@@ -137,13 +164,41 @@ class PagedModel(QAbstractTableModel, Generic[R]):
     def empty_text(self) -> str:
         return ""
 
+    # -- order -------------------------------------------------------------------------------
+    def order_of(self, query: Query) -> Order:
+        return query.order or self.order
+
+    def set_order(self, order: Order) -> None:
+        """Sort the next list this way (a remembered order); the rows on show stay."""
+        if order.key in self.order_keys:
+            self.order = order
+
+    def sort_column(self) -> int:
+        return self.order_keys.index(self.order.key)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """A header click or a shortcut: from now on list in this order. The rows are read
+        again by whoever listens to order_chosen (the database sorts, never Python)."""
+        if not 0 <= column < len(self.order_keys):
+            return
+        chosen = Order(self.order_keys[column], order == Qt.SortOrder.DescendingOrder)
+        if chosen != self.order:
+            self.order = chosen
+            self.order_chosen.emit(chosen)
+
     # -- queries -----------------------------------------------------------------------------
     def set_query(self, query: Query | None) -> None:
         """List something else (None: nothing); the rows reload from the first page."""
+        if query is not None:
+            if query.order is None:
+                query = replace(query, order=self.order)
+            else:
+                self.order = query.order
         self._generation += 1
         self.beginResetModel()
         self.query = query
         self._rows, self._cells = [], []
+        self._where = {}
         self._cursors.clear()
         self._inflight.clear()
         self._ended = query is None
@@ -184,21 +239,39 @@ class PagedModel(QAbstractTableModel, Generic[R]):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            cells = self._cells[index.row()]
+        return self._answer(index.row(), index.column(), int(role))
+
+    def multiData(self, index: Index, roleDataSpan: Any) -> None:
+        """Every role a delegate asks for a cell, in one call: painting a cell asks for
+        seven, and seven calls into Python per cell is most of what a repaint costs."""
+        if not index.isValid():
+            return
+        row, column = index.row(), index.column()
+        for role_data in roleDataSpan:
+            value = self._answer(row, column, role_data.role())
+            # Qt hands the same span from cell to cell: a role left unanswered must be
+            # cleared, or the previous cell's answer (a right alignment) stays.
+            if value is None:
+                role_data.clearData()
+            else:
+                role_data.setData(value)
+
+    def _answer(self, row: int, column: int, role: int) -> Any:
+        if role in (_DISPLAY, _TOOLTIP):
+            cells = self._cells[row]
             if cells is None:
                 # Not loaded, or kept from before someone else's change until read again.
-                record = self._rows[index.row()]
+                record = self._rows[row]
                 cells = self._placeholder if record is None else self.cells(record)
-            return cells[index.column()]
-        if role == RecordRole:
-            return self._rows[index.row()]
-        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return cells[column]
+        if role == _ALIGNMENT:
+            return _RIGHT if column in self.numeric_columns else None
+        if role == _RECORD:
+            return self._rows[row]
+        if role == _ACCESSIBLE_TEXT:
             # A screen reader reads a row cell by cell: "Email: ada@…" says what "ada@…" is.
-            cells = self._cells[index.row()] or self._placeholder
-            return f"{self.headers[index.column()]}: {cells[index.column()]}"
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self.numeric_columns:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            cells = self._cells[row] or self._placeholder
+            return f"{self.headers[column]}: {cells[column]}"
         return None
 
     def canFetchMore(self, parent: Index) -> bool:
@@ -237,18 +310,37 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of(self, record_id: int) -> int | None:
-        for row, record in enumerate(self._rows):
-            if record is not None and record.id == record_id:
+        for _attempt in range(2):
+            where = self._where
+            if where is None:
+                where = self._where = {}
+                for at, record in enumerate(self._rows):
+                    if record is not None:
+                        where.setdefault(record.id, at)
+            row = where.get(record_id)
+            if row is None:
+                return None
+            found = self._rows[row] if row < len(self._rows) else None
+            if found is not None and found.id == record_id:
                 return row
+            self._where = None  # a row was overwritten since: look again, from scratch
         return None
+
+    def _put(self, row: int, record: R, cells: tuple[str, ...]) -> None:
+        self._rows[row] = record
+        self._cells[row] = cells
+        if self._where is not None:
+            self._where[record.id] = row
+
+    def _rows_moved(self) -> None:
+        self._where = None
 
     def update_record(self, record: R) -> None:
         """Show a saved record in place; its row keeps its position and selection."""
         row = self.row_of(record.id)
         if row is None:
             return
-        self._rows[row] = record
-        self._cells[row] = self.cells(record)
+        self._put(row, record, self.cells(record))
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.headers) - 1))
 
     def place(self, record: R, position: int | None) -> int | None:
@@ -273,6 +365,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self.beginInsertRows(QModelIndex(), row, row)
         self._rows.insert(row, record)
         self._cells.insert(row, self.cells(record))
+        self._rows_moved()
         self._cursors.clear()  # rows moved; cursors come from the records again
         self.endInsertRows()
         if self.total is not None:
@@ -286,6 +379,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self.beginRemoveRows(QModelIndex(), row, row)
         del self._rows[row]
         del self._cells[row]
+        self._rows_moved()
         self._cursors.clear()
         self.endRemoveRows()
         if self.total is not None:
@@ -314,7 +408,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
                 break
         first = anchor[1] if anchor is not None else min(fallback, max(0, total - 1))
         start = max(0, first - RESYNC_MARGIN)
-        records = self.fetch_at(repo, query, start, self.page_size).items if total else []
+        records = self.fetch_at(repo, query, start, self.page_size, total).items if total else []
         chosen = None
         if selected is not None:
             at = self.position_of(repo, query, selected)
@@ -322,10 +416,12 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             if at is not None:
                 near = [r for r in records if r.id == selected]
                 if not near:
-                    near = [r for r in self.fetch_at(repo, query, at, 1).items if r.id == selected]
+                    near = self.fetch_at(repo, query, at, 1, total).items
+                    near = [r for r in near if r.id == selected]
                 record = near[0] if near else None
             chosen = (selected, at, record)
-        return Resync(query, total, start, records, anchor, chosen)
+        cells = [self.cells(record) for record in records]
+        return Resync(query, total, start, records, cells, anchor, chosen)
 
     def apply_resync(self, fresh: Resync[R]) -> int | None:
         """Show what read_window found. Rows that came or went above the anchor are
@@ -346,6 +442,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             self.beginInsertRows(QModelIndex(), 0, shift - 1)
             self._rows[:0] = [None] * shift
             self._cells[:0] = [None] * shift
+            self._rows_moved()
             self.endInsertRows()
         elif shift < 0:
             self._drop_rows(0, -shift)
@@ -357,15 +454,13 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         window = range(fresh.start, min(total, fresh.start + len(fresh.records)))
         before = {row: self._rows[row] for row in window}
         self._cells = [None] * total
-        for offset, record in enumerate(fresh.records):
-            self._rows[fresh.start + offset] = record
-            self._cells[fresh.start + offset] = self.cells(record)
+        for offset, (record, cells) in enumerate(zip(fresh.records, fresh.cells, strict=True)):
+            self._put(fresh.start + offset, record, cells)
         if fresh.selected is not None:
             _id, at, chosen = fresh.selected
             if at is not None and chosen is not None and at < total:
                 before.setdefault(at, self._rows[at])
-                self._rows[at] = chosen
-                self._cells[at] = self.cells(chosen)
+                self._put(at, chosen, self.cells(chosen))
         self._cursors.clear()
         self._ended = False
         # Rows outside the window keep their records and so look the same: no repaint.
@@ -389,6 +484,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self.beginRemoveRows(QModelIndex(), first, first + count - 1)
         del self._rows[first : first + count]
         del self._cells[first : first + count]
+        self._rows_moved()
         self.endRemoveRows()
 
     # -- fetching ------------------------------------------------------------------------------
@@ -407,19 +503,23 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         """One page from row `start`: by keyset after `after`, or by position without it."""
         query = self.query
         assert query is not None
-        generation, limit = self._generation, self.page_size
+        generation, limit, total = self._generation, self.page_size, self.total
         span = (start, start + limit)
         was_loading = self.loading
         self._inflight.append(span)
         if not was_loading:
             self.loading_changed.emit(True)
-        if after is not None or start == 0:
-            operation = lambda repo: self.fetch_page(repo, query, after, limit)  # noqa: E731
-        else:
-            operation = lambda repo: self.fetch_at(repo, query, start, limit)  # noqa: E731
+        def operation(repo: Repository) -> tuple[Page[R, Any], list[tuple[str, ...]]]:
+            if after is not None or start == 0:
+                page = self.fetch_page(repo, query, after, limit)
+            else:
+                page = self.fetch_at(repo, query, start, limit, total)
+            # The display strings are made here, on the worker: the GUI thread only paints.
+            return page, [self.cells(record) for record in page.items]
+
         self.worker.submit(
             operation,
-            lambda page: self._page_arrived(generation, span, page),
+            lambda answer: self._page_arrived(generation, span, *answer),
             lambda error: self._page_failed(generation, span, error),
             owner=self,
         )
@@ -430,7 +530,13 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         if not self._inflight:
             self.loading_changed.emit(False)
 
-    def _page_arrived(self, generation: int, span: tuple[int, int], page: Page[R, Any]) -> None:
+    def _page_arrived(
+        self,
+        generation: int,
+        span: tuple[int, int],
+        page: Page[R, Any],
+        cells: list[tuple[str, ...]],
+    ) -> None:
         if generation != self._generation:
             return
         self._landed(span)
@@ -438,9 +544,8 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         end = start + count
         if end > len(self._rows):
             self._grow(end)
-        for offset, record in enumerate(page.items):
-            self._rows[start + offset] = record
-            self._cells[start + offset] = self.cells(record)
+        for offset, (record, shown) in enumerate(zip(page.items, cells, strict=True)):
+            self._put(start + offset, record, shown)
         if page.after is not None and count:
             self._cursors[end - 1] = page.after
         elif page.after is None:
@@ -501,23 +606,34 @@ class PagedModel(QAbstractTableModel, Generic[R]):
 class UsersModel(PagedModel[User]):
     headers = ("Name", "Email", "Posts")
     numeric_columns = frozenset({2})
+    order_keys = ("name", "email", "posts")
+    default_order = USERS_BY_NAME
 
     def fetch_page(self, repo: Repository, query: Query, after: Any, limit: int) -> Page[User, Any]:
-        return repo.list_users(query.filter_text, limit, after)
+        return repo.list_users(query.filter_text, limit, after, order=self.order_of(query))
 
     def fetch_at(
-        self, repo: Repository, query: Query, position: int, limit: int
+        self, repo: Repository, query: Query, position: int, limit: int, total: int | None
     ) -> Page[User, Any]:
-        return repo.users_at(position, query.filter_text, limit)
+        order = self.order_of(query)
+        return repo.users_at(position, query.filter_text, limit, order=order, total=total)
 
-    def cursor_of(self, record: User) -> UserCursor:
-        return UserCursor(record.name, record.id)
+    def cursor_of(self, record: User) -> UserCursor | KeyCursor:
+        order = self.order_of(self.query or Query())
+        if order == USERS_BY_NAME:
+            return UserCursor(record.name, record.id)
+        values: dict[str, str | int] = {
+            "name": record.name,
+            "email": record.email,
+            "posts": record.post_count,
+        }
+        return KeyCursor(values[order.key], record.id)
 
     def count(self, repo: Repository, query: Query) -> int:
         return repo.count_users(query.filter_text)
 
     def position_of(self, repo: Repository, query: Query, record_id: int) -> int | None:
-        return repo.user_position(record_id, query.filter_text)
+        return repo.user_position(record_id, query.filter_text, order=self.order_of(query))
 
     def cells(self, record: User) -> tuple[str, ...]:
         return record.name, record.email, f"{record.post_count:,}"
@@ -530,18 +646,26 @@ class UsersModel(PagedModel[User]):
 
 class PostsModel(PagedModel[Post]):
     headers = ("Title", "Date")
+    order_keys = ("title", "date")
+    default_order = POSTS_NEWEST_FIRST
 
     def fetch_page(self, repo: Repository, query: Query, after: Any, limit: int) -> Page[Post, Any]:
         assert query.parent_id is not None
-        return repo.list_posts(query.parent_id, query.filter_text, limit, after)
+        order = self.order_of(query)
+        return repo.list_posts(query.parent_id, query.filter_text, limit, after, order=order)
 
     def fetch_at(
-        self, repo: Repository, query: Query, position: int, limit: int
+        self, repo: Repository, query: Query, position: int, limit: int, total: int | None
     ) -> Page[Post, Any]:
         assert query.parent_id is not None
-        return repo.posts_at(query.parent_id, position, query.filter_text, limit)
+        order = self.order_of(query)
+        return repo.posts_at(
+            query.parent_id, position, query.filter_text, limit, order=order, total=total
+        )
 
-    def cursor_of(self, record: Post) -> PostCursor:
+    def cursor_of(self, record: Post) -> PostCursor | KeyCursor:
+        if self.order_of(self.query or Query()).key == "title":
+            return KeyCursor(record.title, record.id)
         return PostCursor(record.created_at, record.id)
 
     def count(self, repo: Repository, query: Query) -> int:
@@ -550,7 +674,8 @@ class PostsModel(PagedModel[Post]):
 
     def position_of(self, repo: Repository, query: Query, record_id: int) -> int | None:
         assert query.parent_id is not None
-        return repo.post_position(record_id, query.parent_id, query.filter_text)
+        order = self.order_of(query)
+        return repo.post_position(record_id, query.parent_id, query.filter_text, order=order)
 
     def cells(self, record: Post) -> tuple[str, ...]:
         return record.title, local_time(record.created_at)
@@ -565,18 +690,21 @@ class PostsModel(PagedModel[Post]):
 
 class CommentsModel(PagedModel[Comment]):
     headers = ("Comment",)
+    order_keys = ("written",)
+    default_order = COMMENTS_AS_WRITTEN
 
     def fetch_page(
         self, repo: Repository, query: Query, after: Any, limit: int
     ) -> Page[Comment, Any]:
         assert query.parent_id is not None
-        return repo.list_comments(query.parent_id, limit, after)
+        return repo.list_comments(query.parent_id, limit, after, order=self.order_of(query))
 
     def fetch_at(
-        self, repo: Repository, query: Query, position: int, limit: int
+        self, repo: Repository, query: Query, position: int, limit: int, total: int | None
     ) -> Page[Comment, Any]:
         assert query.parent_id is not None
-        return repo.comments_at(query.parent_id, position, limit)
+        order = self.order_of(query)
+        return repo.comments_at(query.parent_id, position, limit, order=order, total=total)
 
     def cursor_of(self, record: Comment) -> CommentCursor:
         return CommentCursor(record.id)
@@ -587,16 +715,16 @@ class CommentsModel(PagedModel[Comment]):
 
     def position_of(self, repo: Repository, query: Query, record_id: int) -> int | None:
         assert query.parent_id is not None
-        return repo.comment_position(record_id, query.parent_id)
+        return repo.comment_position(record_id, query.parent_id, order=self.order_of(query))
 
     def cells(self, record: Comment) -> tuple[str, ...]:
         return (first_line(record.body),)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.ToolTipRole and index.isValid():
-            comment = self._rows[index.row()]
+    def _answer(self, row: int, column: int, role: int) -> Any:
+        if role == _TOOLTIP:
+            comment = self._rows[row]
             return comment.body if comment is not None else None
-        return super().data(index, role)
+        return super()._answer(row, column, role)
 
     def empty_text(self) -> str:
         if self.query is None:

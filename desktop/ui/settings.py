@@ -1,10 +1,11 @@
 """What the app remembers between launches (QSettings): window layout, the last database
-and the recent ones. Addresses are stored without passwords."""
+and the recent ones, each list's order. Addresses are stored without passwords."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from desktop.store.records import Order
 from desktop.store.urls import DatabaseUrl
 
 MAX_RECENT = 8
@@ -57,6 +58,20 @@ class Settings:
         if isinstance(value, str):  # QSettings gives a lone entry back as a string
             return [value]
         return [str(entry) for entry in value] if isinstance(value, list) else []
+
+    def list_order(self, list_name: str) -> Order | None:
+        """The order last chosen for a list ("users", "posts", "comments"), if any."""
+        value = self.store.value(f"sort/{list_name}")
+        if not isinstance(value, str) or " " not in value:
+            return None
+        key, way = value.split(" ", 1)
+        return Order(key, way == "descending") if way in ("ascending", "descending") else None
+
+    def remember_list_order(self, list_name: str, order: Order) -> None:
+        way = "descending" if order.descending else "ascending"
+        # No sync(): writing the file costs a click a frame; Qt writes it from the event loop
+        # soon after, and at quit.
+        self.store.setValue(f"sort/{list_name}", f"{order.key} {way}")
 
     def bytes_value(self, key: str) -> QByteArray | None:
         value = self.store.value(key)

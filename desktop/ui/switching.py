@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from desktop.store.adoption import AdoptionOffered, adopt_database
 from desktop.store.backend import Backend
 from desktop.store.connection import open_database
 from desktop.store.errors import StoreError
@@ -58,6 +57,10 @@ def _open(url: DatabaseUrl, create: bool, task: Task, adopt: bool = False) -> Op
     )
     adopted = []
     if adopt:
+        # Adoption is imported only when it is asked for or offered: it is a fifth of what
+        # opening a database would import, for the rare database without Postdesk's history.
+        from desktop.store.adoption import adopt_database
+
         task.report(f"Adopting {url.display()}…")
         adopted = [m.version for m in adopt_database(url, lock=lock).applied]
     task.report(f"Opening {url.display()}…")
@@ -137,6 +140,8 @@ class DatabaseSwitcher(QObject):
         if task is not self.task:
             return
         self._finish(task)
+        from desktop.store.adoption import AdoptionOffered
+
         if isinstance(error, AdoptionOffered) and getattr(self.window, "interactive", True):
             # Adopting changes the database: only when the person says so. Cancel leaves it
             # untouched, and the database they had stays open.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtGui import QAction, QKeySequence, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -48,6 +48,22 @@ class RecordTable(QTableView):
         columns = self.horizontalHeader()
         columns.setStretchLastSection(True)
         columns.setHighlightSections(False)
+        # Every column sorts: a click on its header (again: the other way), or Ctrl+Alt+n
+        # for the n-th column from the keyboard, which a header cannot take focus for.
+        columns.setSectionsClickable(True)
+        columns.setSortIndicatorShown(True)
+        self.show_order()
+        columns.sortIndicatorChanged.connect(model.sort)
+        model.order_chosen.connect(self._order_chosen)
+        self.sort_actions: list[QAction] = []
+        for column, header in enumerate(model.headers):
+            action = QAction(f"Sort by {header}", self)
+            action.setShortcut(QKeySequence(f"Ctrl+Alt+{column + 1}"))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(lambda _checked=False, c=column: self.sort_by(c))
+            self.addAction(action)
+            self.sort_actions.append(action)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         model.modelReset.connect(self.viewport().update)
         model.loading_changed.connect(lambda _loading: self.viewport().update())
         # The rows on screen are the rows to load; asked once per turn of the event loop.
@@ -58,6 +74,28 @@ class RecordTable(QTableView):
         self.verticalScrollBar().valueChanged.connect(lambda _value: self._want_visible.start())
         model.rowsInserted.connect(lambda *_args: self._want_visible.start())
         model.modelReset.connect(self._want_visible.start)
+
+    def sort_by(self, column: int) -> None:
+        """Sort by a column: ascending, or the other way when it sorts by it already."""
+        model = self.paged_model
+        ascending = Qt.SortOrder.AscendingOrder
+        if model.sort_column() == column and not model.order.descending:
+            model.sort(column, Qt.SortOrder.DescendingOrder)
+        else:
+            model.sort(column, ascending)
+
+    def show_order(self) -> None:
+        model, columns = self.paged_model, self.horizontalHeader()
+        way = (
+            Qt.SortOrder.DescendingOrder if model.order.descending else Qt.SortOrder.AscendingOrder
+        )
+        columns.blockSignals(True)
+        columns.setSortIndicator(model.sort_column(), way)
+        columns.blockSignals(False)
+        columns.viewport().update()
+
+    def _order_chosen(self, _order: object) -> None:
+        self.show_order()  # the status bar says it, and a screen reader with it (Editing)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SUMMARY = re.compile(
-    r"^bench: worst_p95_ms=\S+ heavy_stock_ratio=\S+ max_stall_ms=\S+ rss_mb=\S+ "
-    r"start_s=\S+ proxy_first_rows_ms=\S+ proxy_connect_rt=\S+$"
+SUMMARY = re.compile(r"^bench:(?: [a-z0-9_]+=\S+)+$")
+KEYS = (
+    "worst_p95_ms", "heavy_stock_ratio", "max_stall_ms", "rss_mb", "start_s",
+    "proxy_first_rows_ms", "proxy_connect_rt", "start_ratio", "growth", "sort_p95_ms",
+    "search_p95_ms",
 )
 
 
@@ -20,7 +22,8 @@ def test_the_benchmark_runs_and_ends_with_its_summary_line(tmp_path):
         [
             sys.executable,
             str(ROOT / "benchmarks" / "scale.py"),
-            "--scale", "0.001",
+            "--scale", "0.002",
+            "--growth-scale", "0.001",
             "--backends", "sqlite",
             "--runs", "2",
             "--start-runs", "1",
@@ -34,8 +37,15 @@ def test_the_benchmark_runs_and_ends_with_its_summary_line(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     last = result.stdout.strip().splitlines()[-1]
     assert SUMMARY.match(last), last
+    found = dict(pair.split("=", 1) for pair in last.split()[1:])
+    assert set(KEYS) <= set(found), last
+    assert found["growth"] != "na" and found["start_ratio"] != "na", last
     assert "proxy_first_rows_ms=na" in last  # no PostgreSQL asked for
     report = (tmp_path / "results-quick.md").read_text()
-    for step in ("cold start", "select heavy user", "select heavy post", "Ctrl+End", "filter"):
+    assert "full ÷ quick p95" in report
+    for step in (
+        "cold start", "select heavy user", "select heavy post", "Ctrl+End", "filter",
+        "search a common word",
+    ):
         assert step in report
     assert report.rstrip().splitlines()[-1] == last

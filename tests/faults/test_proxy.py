@@ -88,12 +88,13 @@ def test_the_delay_adds_to_each_round_trip(server: dict[str, Any]) -> None:
             timings[delay] = time.perf_counter() - started
             assert proxy.round_trips == queries
     added = (timings[0.025] - timings[0.0]) / queries
-    # Each direction waits 25 ms: about 50 ms more per round trip (thread wake-ups add a little).
-    assert 0.045 <= added <= 0.090, timings
+    # Each direction waits 25 ms: at least 50 ms more per round trip. Only the lower bound is
+    # checked: a loaded machine makes everything slower, never the delay shorter.
+    assert added >= 0.045, timings
 
 
 def test_delayed_connections_do_not_wait_for_each_other(server: dict[str, Any]) -> None:
-    with Proxy(server["host"], server["port"], delay_s=0.05) as proxy:
+    with Proxy(server["host"], server["port"], delay_s=0.5) as proxy:
         conns = [connect(proxy, server) for _ in range(4)]
         try:
             proxy.reset_counts()
@@ -110,7 +111,8 @@ def test_delayed_connections_do_not_wait_for_each_other(server: dict[str, Any]) 
             for conn in conns:
                 conn.close()
     assert proxy.round_trips == 4
-    assert elapsed < 0.3  # four 100 ms round trips at once, not one after another
+    # Four 1 s round trips at once take about 1 s; one after another, at least 4 s.
+    assert elapsed < 3.0
 
 
 def test_cut_all_breaks_live_connections(proxy: Proxy, server: dict[str, Any]) -> None:
@@ -166,7 +168,7 @@ def test_stop_ends_everything_and_frees_the_port(server: dict[str, Any]) -> None
     conn = connect(proxy, server)
     started = time.perf_counter()
     proxy.stop()
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 10  # it does not hang on the open connection
     with pytest.raises(psycopg.OperationalError):
         conn.execute("SELECT 1")
     conn.close()
@@ -176,7 +178,13 @@ def test_stop_ends_everything_and_frees_the_port(server: dict[str, Any]) -> None
 
 def test_a_proxy_stops_by_itself_after_its_lifetime(server: dict[str, Any]) -> None:
     proxy = Proxy(server["host"], server["port"], lifetime_s=0.2).start()
-    time.sleep(0.5)
+    give_up = time.monotonic() + 30
+    while time.monotonic() < give_up:  # until the port is closed, not for a guessed time
+        try:
+            socket.create_connection(("127.0.0.1", proxy.port), timeout=1).close()
+        except OSError:
+            break
+        time.sleep(0.05)
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", proxy.port), timeout=1)
 
@@ -191,7 +199,8 @@ def test_a_delayed_proxy_keeps_order_and_cuts_at_once(server: dict[str, Any]) ->
             assert conn.execute("SELECT %s::text", (payload,)).fetchone() == (payload,)
             started = time.perf_counter()
             assert proxy.cut_all() == 1
-            assert time.perf_counter() - started < 0.5
+            # At once: not after the 20 ms delays of the 700 kB still on their way.
+            assert time.perf_counter() - started < 5
             with pytest.raises(psycopg.OperationalError):
                 conn.execute("SELECT 1")
         finally:

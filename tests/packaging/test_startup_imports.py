@@ -1,5 +1,7 @@
 """What a start on a local database loads: psycopg only when a server database is opened
-(importing it costs about 0.13 s), and nothing of the packaging or self-check code."""
+(importing it costs about 0.13 s), nothing of the packaging or self-check code, and none of
+what only a menu action, a server or an unusual database needs (each costs every launch
+milliseconds of imports, patterns and PySide's per-module source check)."""
 
 from __future__ import annotations
 
@@ -34,3 +36,18 @@ def test_screenshot_run_on_sqlite_never_imports_psycopg(tmp_path):
     assert "desktop.selfcheck" not in loaded
     assert "keyring" not in loaded  # only when a server asks for a password
     assert "desktop.store.sqlite" in loaded
+    assert not loaded & ONLY_WHEN_USED
+
+
+# Imported where they are used, never by a plain start: the search dialog and search
+# (Edit ▸ Find in Posts and Comments), adoption (a database without Postdesk's history),
+# platform (Help ▸ About), configparser (service= addresses), secrets (a server's probe).
+ONLY_WHEN_USED = {
+    "desktop.ui.dialogs.find_dialog",
+    "desktop.store.search",
+    "desktop.store.adoption",
+    "html",
+    "platform",
+    "configparser",
+    "secrets",
+}

@@ -21,8 +21,9 @@ SEARCH_VERSION = "006"
 @pytest.fixture
 def before_search(tmp_path: Path) -> Path:
     folder = Path(shutil.copytree(paths.migrations_dir(), tmp_path / "migrations"))
-    for path in folder.glob(f"{SEARCH_VERSION}_*.sql"):
-        path.unlink()
+    for path in folder.glob("*.sql"):
+        if path.name[:3] >= SEARCH_VERSION:
+            path.unlink()
     return folder
 
 

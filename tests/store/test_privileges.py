@@ -17,10 +17,12 @@ import pytest
 
 from desktop.store.connection import open_database
 from desktop.store.errors import MigrationNotAllowedError, StorageError
+from desktop.store.merging import merge_databases
 from desktop.store.migrations import LockWait, MigrationRunner
 from desktop.store.postgres import MIGRATION_LOCK_KEY
 from desktop.store.privileges import read_only_reason
 from desktop.store.repository import Repository
+from tests.conftest import MakeDatabase
 from tests.store.test_open_errors import read_only
 from tests.support.roles import Team, migrations_upto, shipped_after
 
@@ -100,6 +102,23 @@ def test_the_app_role_saves_what_it_may(team: Team) -> None:
         post = repo.create_post(user.id, "Notes", "On the engine.")
         repo.create_comment(post.id, "Brilliant.")
         assert repo.table_counts() == {"users": 1, "posts": 1, "comments": 1}
+
+
+@postgres
+def test_the_app_role_merges_into_the_server_and_a_reader_merges_from_it(
+    team: Team, make_database: MakeDatabase
+) -> None:
+    name = team.database()
+    laptop = make_database("sqlite")
+    with open_database(laptop) as backend:
+        repo = Repository(backend)
+        repo.create_comment(
+            repo.create_post(repo.create_user("Ada", "ada@x.org").id, "A", "b").id, "c"
+        )
+    report = merge_databases(laptop, team.url(name, team.app))
+    assert (report.users_added, report.posts_added, report.comments_added) == (1, 1, 1)
+    back = merge_databases(team.url(name, team.reader), laptop)  # a source is only read
+    assert (back.users_matched, back.posts_skipped, back.comments_skipped) == (1, 1, 1)
 
 
 # -- pending migrations ---------------------------------------------------------------------

@@ -164,6 +164,26 @@ def test_an_outside_change_is_notified(repo, post, empty_url):
 
 
 @ONLY_POSTGRESQL
+def test_a_listener_whose_receiver_is_gone_ends_quietly(empty_url, monkeypatch):
+    """A window that quit without stopping its listener: the Qt signal it calls back raises
+    RuntimeError (its source was deleted); the thread must end without a traceback."""
+    called = threading.Event()
+    unhandled: list[object] = []
+
+    def gone(*_args: object) -> None:
+        called.set()
+        raise RuntimeError("the signal's source was deleted")
+
+    monkeypatch.setattr(threading, "excepthook", unhandled.append)
+    listener = NotificationListener(parse_url(empty_url), gone, gone)
+    listener.start()
+    assert called.wait(30)
+    listener.stop()  # its last word (False) goes to the gone receiver too
+    assert not listener._thread.is_alive()
+    assert unhandled == []
+
+
+@ONLY_POSTGRESQL
 def test_through_a_transaction_pooler_notifications_are_known_not_to_work(
     repo, post, empty_url, pgbouncer
 ):

@@ -107,6 +107,8 @@ def test_the_specification_is_all_there(migrated):
     assert view.foreign_keys == {
         ("posts", "user_id", "users", "id"),
         ("comments", "post_id", "posts", "id"),
+        # Migration 008: each user's number of posts, gone with the user.
+        ("user_post_counts", "user_id", "users", "id"),
     }
     assert {("users", "created_at"), ("posts", "created_at")} <= view.has_default
     assert view.indexes["idx_users_email"] == ("users", ("email",), False)

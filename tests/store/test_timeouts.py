@@ -140,7 +140,7 @@ def test_a_statement_over_the_limit_is_given_up_and_the_connection_kept(database
         started = time.monotonic()
         with pytest.raises(StatementTimeoutError), backend.transaction(Limits(None, 200)):
             backend.execute("SELECT pg_sleep(5)")
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 4.5  # given up, not slept to the end
         assert backend.conn.info.backend_pid == pid
         assert backend.conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
         assert backend.execute("SELECT 1") == [(1,)]

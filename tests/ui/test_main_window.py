@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from desktop import paths
 from desktop.store.connection import open_database
 from desktop.store.migrations import discover
-from desktop.store.records import Post, User
+from desktop.store.records import POSTS_NEWEST_FIRST, Post, User
 from desktop.store.seeding import GeneratePlan, generate
 from desktop.store.urls import DatabaseUrl, conninfo_parts, parse_url
 from desktop.ui.editing import Kind
@@ -686,7 +686,7 @@ def test_filter_boxes_are_answered_by_the_database(desk: Desk, qtbot: Bot) -> No
         "Computing Machinery and Intelligence",
         "On Computable Numbers",
     ]
-    assert desk.window.posts.query == Query(shown_user(desk).id, "COMPUT")
+    assert desk.window.posts.query == Query(shown_user(desk).id, "COMPUT", POSTS_NEWEST_FIRST)
     assert heading(desk, Kind.POST) == "Posts by Alan Turing (2)"
     with peek(desk.url) as repo:
         assert repo.count_posts(shown_user(desk).id, "COMPUT") == 2

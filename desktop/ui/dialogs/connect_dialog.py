@@ -65,6 +65,7 @@ _ERROR_STYLE = "color: #b3261e;"
 # A dynamic property of the parent window: the last attempt's conninfo, never its password.
 _LAST_ATTEMPT = "connectDialogLastAttempt"
 
+
 def _close_late_connection(result: Any) -> None:
     if isinstance(result, Backend):
         log.debug("closing the late connection of an abandoned test")

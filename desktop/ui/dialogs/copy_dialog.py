@@ -147,15 +147,26 @@ def _duration(seconds: float) -> str:
 
 def choose_destination(parent: QWidget | None) -> str | None:
     """ "file", "server" or None: where the copy goes."""
+    return choose_kind(
+        parent,
+        TITLE,
+        "Where should the copy go?",
+        "Into a new local file, or into an empty database on a server. The database open "
+        "now is only read.",
+        "New Local File…",
+    )
+
+
+def choose_kind(
+    parent: QWidget | None, title: str, question: str, detail: str, file_label: str
+) -> str | None:
+    """ "file", "server" or None: a local file or a server's database, or neither."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle(TITLE)
-    box.setText("Where should the copy go?")
-    box.setInformativeText(
-        "Into a new local file, or into an empty database on a server. The database open "
-        "now is only read."
-    )
-    file_button = box.addButton("New Local File…", QMessageBox.ButtonRole.AcceptRole)
+    box.setWindowTitle(title)
+    box.setText(question)
+    box.setInformativeText(detail)
+    file_button = box.addButton(file_label, QMessageBox.ButtonRole.AcceptRole)
     server_button = box.addButton("Server Database…", QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.exec()

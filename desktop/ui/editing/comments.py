@@ -50,7 +50,7 @@ class CommentHandler(RecordHandler[Comment]):
     def position(self, repo: Repository, record: Comment, query: Query) -> int | None:
         if query.parent_id is None:
             return None
-        return repo.comment_position(record.id, query.parent_id)
+        return self.model.position_of(repo, query, record.id)  # in the list's order
 
     def delete(self, repo: Repository, record: Comment, expected: DeleteReport) -> DeleteReport:
         repo.delete_comment(record.id)

@@ -41,6 +41,7 @@ from desktop.ui.views import ListPane
 from desktop.ui.worker import Worker
 
 Then = Callable[[], None]
+TITLES = {Kind.USER: "Users", Kind.POST: "Posts", Kind.COMMENT: "Comments"}
 AnyHandler = RecordHandler[Any]
 
 
@@ -95,6 +96,8 @@ class Editing(QObject):
             form.delete_requested.connect(lambda kind=kind: self.delete(kind))
         panes[Kind.USER].filter_changed.connect(self._filter_users)
         panes[Kind.POST].filter_changed.connect(self._filter_posts)
+        for kind, pane in panes.items():
+            pane.table.paged_model.order_chosen.connect(lambda _order, k=kind: self._resort(k))
         self.post_form.choose_author_requested.connect(self._choose_author)
         self.follower = Follower(self)
 
@@ -219,6 +222,42 @@ class Editing(QObject):
     def _filter_posts(self, text: str) -> None:
         if self.current_user is not None:
             self._refilter(Kind.POST, Query(self.current_user.id, trimmed(text)))
+
+    def _resort(self, kind: Kind) -> None:
+        """The list's order changed: read it again in the new order, keeping the shown
+        record selected and in view (every order lists the same records)."""
+        model = self.handler(kind).model
+        way = "descending" if model.order.descending else "ascending"
+        column = model.headers[model.sort_column()]
+        self.message.emit(f"{TITLES[kind]} sorted by {column}, {way}.")
+        query = model.query
+        if query is None:  # the next list comes in the new order
+            return
+        query = Query(query.parent_id, query.filter_text)
+        if self.handler(kind).shown() is None:
+            self._resort_keeping_top(kind, query)
+        else:
+            self._refilter(kind, query)
+
+    def _resort_keeping_top(self, kind: Kind, query: Query) -> None:
+        """Nothing chosen: the record at the top of the screen stays at the top (at the
+        very top of the list, the new first rows show)."""
+        handler, table = self.handler(kind), self.panes[kind].table
+        first, _last = table.visible_rows()
+        top = handler.model.record(first) if first > 0 else None
+        handler.model.set_query(query)
+        listed = handler.model.query  # with the new order filled in
+        if top is None or listed is None:
+            return
+
+        def found(position: int | None) -> None:
+            # The page and the count were asked for first: the length is known by now.
+            if position is not None and handler.model.query is listed:
+                model = handler.model
+                model.ensure_rows(position, position)
+                table.scrollTo(model.index(position, 0), table.ScrollHint.PositionAtTop)
+
+        self.worker.submit(lambda repo: handler.position(repo, top, listed), found, owner=self)
 
     def _refilter(self, kind: Kind, query: Query) -> None:
         """List `query`; the shown record stays shown (and selected) when the new list holds
@@ -441,7 +480,10 @@ class Editing(QObject):
         """Fetch a user again (their post count changed) and show it in place."""
 
         def arrived(user: User) -> None:
-            self.users.update_record(user)
+            if self.users.order.key == "posts":
+                self.place(Kind.USER, user)  # the new count may move the user
+            else:
+                self.users.update_record(user)
             if self.current_user is not None and self.current_user.id == user.id:
                 self.current_user = user
 
@@ -636,9 +678,7 @@ def _locate(
     comment_row = None
     if comment is not None and comment.post_id == post.id:
         comment_row = repo.comment_position(comment.id, post.id)
-    return _Found(
-        user, post, comment, user_filter, post_filter, user_row, post_row, comment_row
-    )
+    return _Found(user, post, comment, user_filter, post_filter, user_row, post_row, comment_row)
 
 
 def _naming(kind: Kind, error: StoreError) -> str:

@@ -66,7 +66,7 @@ class PostHandler(RecordHandler[Post]):
     def position(self, repo: Repository, record: Post, query: Query) -> int | None:
         if query.parent_id is None:
             return None
-        return repo.post_position(record.id, query.parent_id, query.filter_text)
+        return self.model.position_of(repo, query, record.id)  # in the list's order
 
     def delete_report(self, repo: Repository, record: Post) -> DeleteReport:
         return repo.post_delete_report(record.id)

@@ -50,7 +50,7 @@ class UserHandler(RecordHandler[User]):
         return lambda repo: repo.update_user(record.id, name, email, expected=record)
 
     def position(self, repo: Repository, record: User, query: Query) -> int | None:
-        return repo.user_position(record.id, query.filter_text)
+        return self.model.position_of(repo, query, record.id)  # in the list's order
 
     def delete_report(self, repo: Repository, record: User) -> DeleteReport:
         return repo.user_delete_report(record.id)

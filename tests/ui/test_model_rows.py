@@ -1,0 +1,95 @@
+"""The paged model's bookkeeping: finding a record's row by id, and what a cell shows
+when a view asks for all its roles at once (multiData), as a delegate does when painting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelRoleData, Qt
+
+from desktop.ui.models import Query, UsersModel
+from desktop.ui.worker import Worker
+
+
+def _scan(model: UsersModel, record_id: int) -> int | None:
+    for row in range(model.rowCount()):
+        record = model.record(row)
+        if record is not None and record.id == record_id:
+            return row
+    return None
+
+
+def _check_every_id(model: UsersModel, ids: list[int]) -> None:
+    for record_id in ids:
+        assert model.row_of(record_id) == _scan(model, record_id), record_id
+
+
+def test_row_of_agrees_with_the_rows_through_loads_inserts_and_removals(repo: Any, qtbot: Any):
+    users = [repo.create_user(f"User {n:04d}", f"user{n}@example.com") for n in range(60)]
+    ids = [user.id for user in users]
+    worker = Worker()
+    worker.set_backend(repo.db)
+    try:
+        model = UsersModel(worker, page_size=10)
+        with qtbot.waitSignal(model.page_loaded):
+            model.set_query(Query())
+        qtbot.waitUntil(lambda: model.total == 60)
+        _check_every_id(model, ids)
+        with qtbot.waitSignal(model.page_loaded):
+            model.ensure_rows(40, 49)  # a jump: loaded by position, rows between are placeholders
+        _check_every_id(model, ids)
+        # A row inserted above loaded rows moves them all down by one.
+        newcomer = repo.create_user("User 0000a", "newcomer@example.com")
+        model.insert_record(newcomer, 1)
+        _check_every_id(model, [*ids, newcomer.id])
+        assert model.row_of(users[45].id) == 46
+        # A row removed above moves them back up.
+        model.remove_record(users[0].id)
+        _check_every_id(model, [*ids, newcomer.id])
+        assert model.row_of(users[0].id) is None
+        assert model.row_of(users[45].id) == 45
+        # A row overwritten in place by another record: the old id is no longer there.
+        renamed = repo.update_user(users[5].id, "User 0005 renamed", users[5].email)
+        model.update_record(renamed)
+        _check_every_id(model, [*ids, newcomer.id])
+        with qtbot.waitSignal(model.page_loaded):
+            model.ensure_rows(10, 19)
+        _check_every_id(model, [*ids, newcomer.id])
+    finally:
+        worker.stop()
+
+
+def test_multidata_answers_the_roles_a_delegate_asks_for_in_one_call(repo: Any, qtbot: Any):
+    repo.create_user("Ada Lovelace", "ada@example.com")
+    worker = Worker()
+    worker.set_backend(repo.db)
+    try:
+        model = UsersModel(worker, page_size=10)
+        with qtbot.waitSignal(model.page_loaded):
+            model.set_query(Query())
+        roles = [
+            Qt.ItemDataRole.FontRole,
+            Qt.ItemDataRole.TextAlignmentRole,
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.BackgroundRole,
+        ]
+        for column, shown in enumerate(("Ada Lovelace", "ada@example.com", "0")):
+            asked = [QModelRoleData(int(role)) for role in roles]
+            model.multiData(model.index(0, column), asked)
+            answers = {role: data.data() for role, data in zip(roles, asked, strict=True)}
+            assert answers[Qt.ItemDataRole.DisplayRole] == shown
+            # The same as data() answers each role alone.
+            for role in roles:
+                assert answers[role] == model.data(model.index(0, column), role)
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        assert model.data(model.index(0, 2), Qt.ItemDataRole.TextAlignmentRole) == int(right)
+        # A delegate hands the same span from cell to cell: the number column's right
+        # alignment must not stay for the name painted next.
+        span = [QModelRoleData(int(role)) for role in roles]
+        model.multiData(model.index(0, 2), span)
+        model.multiData(model.index(0, 0), span)
+        answers = {role: data.data() for role, data in zip(roles, span, strict=True)}
+        assert answers[Qt.ItemDataRole.TextAlignmentRole] is None
+        assert answers[Qt.ItemDataRole.DisplayRole] == "Ada Lovelace"
+    finally:
+        worker.stop()
