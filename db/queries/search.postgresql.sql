@@ -87,16 +87,19 @@ LEFT JOIN comments c ON c.id = f.comment_id
 ORDER BY p.id DESC;
 
 -- name: count_search(posts_match, comments_match, at_most)$
--- As in search.sqlite.sql: counted no further than :at_most + 1.
+-- As in search.sqlite.sql: counted no further than :at_most + 1. ORDER BY `+ 0` makes each
+-- side read every match before its LIMIT: with a bare LIMIT the planner scans the whole
+-- table computing each tsvector (it expects a match soon), 20 s for a rare word; so the
+-- GIN index gives the matches, a bitmap, and the LIMIT only trims them.
 SELECT count(*) FROM (
     (SELECT p.id AS post_id FROM posts p
      WHERE (setweight(to_tsvector('simple', regexp_replace(left(title, 100000), '[^[:alnum:]]+', ' ', 'g')), 'A')
             || setweight(to_tsvector('simple', regexp_replace(left(content, 100000), '[^[:alnum:]]+', ' ', 'g')), 'B'))
            @@ CAST(:posts_match AS tsquery)
-     LIMIT :at_most + 1)
+     ORDER BY p.id + 0 LIMIT :at_most + 1)
     UNION
-    (SELECT DISTINCT c.post_id FROM comments c
+    (SELECT DISTINCT c.post_id + 0 FROM comments c
      WHERE to_tsvector('simple', regexp_replace(left(body, 100000), '[^[:alnum:]]+', ' ', 'g'))
            @@ CAST(:comments_match AS tsquery)
-     LIMIT :at_most + 1)
+     ORDER BY 1 LIMIT :at_most + 1)
 ) AS found;
