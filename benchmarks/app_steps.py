@@ -55,8 +55,17 @@ def app_setup(window: MainWindow) -> list[str]:
     return applied
 
 
+def load_driver_meanwhile(url: str) -> Any:
+    """What desktop.ui.app.run_window does when its first database is `url`: psycopg
+    imported while the window is built (joined before it shows), where the app has that."""
+    from desktop.ui import app as app_module
+
+    start = getattr(app_module, "load_driver_meanwhile", None)
+    return None if start is None else start(parse_url(url))
+
+
 class Bench:
-    def __init__(self, facts: dict[str, Any], proxy: Any, runs: int) -> None:
+    def __init__(self, facts: dict[str, Any], proxy: Any, runs: int, url: str) -> None:
         self.facts = facts
         self.proxy = proxy
         self.runs = runs
@@ -65,9 +74,14 @@ class Bench:
         self.folder = Path(tempfile.mkdtemp(prefix="postdesk-bench-"))
         store = QSettings(str(self.folder / "settings.ini"), QSettings.Format.IniFormat)
         settings = Settings(store)
+        # The window starts as the app starts on this database (the step then opens it).
+        loading = load_driver_meanwhile(url)
         self.worker = Worker()
         self.window = MainWindow(self.worker, settings)
         self.extra["app_setup"] = app_setup(self.window)
+        if loading is not None:
+            loading.join()
+            self.extra["app_setup"].append("load_driver_meanwhile")
         self.window.resize(1200, 760)
         self.window.show()
         self.heartbeat = benchlib.make_heartbeat()
@@ -342,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     benchlib.quiet_qt_messages()
     bench: Bench | None = None
     try:
-        bench = Bench(facts, proxy, args.runs)
+        bench = Bench(facts, proxy, args.runs, url)
         bench.extra["rss_at_start_mb"] = benchlib.rss_mb()
         bench.open(url)
         bench.select_users()

@@ -22,7 +22,8 @@ the data set to var/bench/results.md (raw figures in results.json), and ends wit
 line the issue defines:
 
     bench: worst_p95_ms=… heavy_stock_ratio=… max_stall_ms=… rss_mb=… start_s=…
-    proxy_first_rows_ms=… proxy_connect_rt=… start_ratio=… growth=… search_p95_ms=…
+    proxy_first_rows_ms=… proxy_connect_rt=… proxy_open_rt=… start_ratio=… growth=…
+    search_p95_ms=…
 
 On the full set the local steps run a second time on the quick set (a hundredth of the
 data): its p95 is the table's "quick set p95" column, and `growth` the worst ratio of a
@@ -81,6 +82,8 @@ TARGETS = {
     "proxy_extra_ms": 16.0,
     "proxy_connect_rt": 3,
     "search_p95_ms": 50.0,
+    "proxy_open_rt": 4,
+    "proxy_open_extra_ms": 30.0,
 }
 
 
@@ -453,6 +456,9 @@ def summarise(
         (t for s in SEARCH_STEPS if proxy and s in proxy.ours and (t := proxy.ours[s].trips)),
         default=None,
     )
+    # Round trips from "open" to the first users painted, with their count (the median run).
+    proxy_open = proxy.ours.get("open") if proxy else None
+    proxy_open_rt = proxy_open.trips if proxy_open is not None else None
     app, minimal = start
     values: dict[str, Any] = {
         "search_p95_ms": search_p95,
@@ -463,6 +469,7 @@ def summarise(
         "start_s": app.median / 1000,
         "proxy_first_rows_ms": proxy_first,
         "proxy_connect_rt": proxy_rt,
+        "proxy_open_rt": proxy_open_rt,
         "ctrl_end_p95_ms": max(ctrl_end, default=math.nan),
         "sort_p95_ms": max(sort_first, default=math.nan),
         "sort_end_p95_ms": max(sort_end, default=math.nan),
@@ -524,6 +531,13 @@ def summarise(
             ("step 7: search's first page in one round trip through the proxy",
              proxy_search_rt == 1,
              f"worst p95 {proxy_search:.1f} ms, {proxy_search_rt} round trips"),
+            ("open → first users painted within 4 round trips + 30 ms through the proxy",
+             proxy_open is not None and proxy_open_rt is not None
+             and proxy_open_rt <= TARGETS["proxy_open_rt"]
+             and proxy_open.p95 <= TARGETS["proxy_open_rt"] * one_trip
+             + TARGETS["proxy_open_extra_ms"],
+             f"{proxy_open_rt} round trips, {proxy_open.p95:.1f} ms"
+             if proxy_open is not None else "not measured"),
         ]
     lines = [
         f"- {'met' if ok else '**NOT met**'}: {what} — {detail}" for what, ok, detail in checks
@@ -545,6 +559,7 @@ def summary_line(values: dict[str, Any]) -> str:
         f"start_s={fmt(values['start_s'], 3)} "
         f"proxy_first_rows_ms={fmt(values['proxy_first_rows_ms'], 1)} "
         f"proxy_connect_rt={fmt(values['proxy_connect_rt'], 0)} "
+        f"proxy_open_rt={fmt(values['proxy_open_rt'], 0)} "
         f"start_ratio={fmt(values['start_ratio'], 2)} "
         f"growth={fmt(values['growth'], 2)} "
         f"sort_p95_ms={fmt(values['sort_p95_ms'], 1)} "

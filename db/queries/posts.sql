@@ -60,47 +60,14 @@ WHERE p.user_id = :user_id
 ORDER BY p.id DESC
 LIMIT :limit;
 
--- Dated posts from a position, newest first (see users_at).
--- name: posts_at(user_id, pattern, offset, limit)
-SELECT p.id, p.user_id, p.title, p.content, p.created_at,
-       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count, p.version
-FROM posts p
-WHERE p.user_id = :user_id
-  AND p.created_at IS NOT NULL
-  AND lower(p.title) LIKE lower(:pattern) ESCAPE '\'
-ORDER BY p.created_at DESC, p.id DESC
-LIMIT :limit OFFSET :offset;
-
 -- name: count_dated_posts(user_id, pattern)$
 SELECT count(*) FROM posts p
 WHERE p.user_id = :user_id AND p.created_at IS NOT NULL
   AND lower(p.title) LIKE lower(:pattern) ESCAPE '\';
 
--- name: undated_posts_at(user_id, pattern, offset, limit)
-SELECT p.id, p.user_id, p.title, p.content, p.created_at,
-       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count, p.version
-FROM posts p
-WHERE p.user_id = :user_id
-  AND p.created_at IS NULL
-  AND lower(p.title) LIKE lower(:pattern) ESCAPE '\'
-ORDER BY p.id DESC
-LIMIT :limit OFFSET :offset;
-
 -- Without a title filter, counting and jumping stay inside the index.
 -- name: count_all_posts(user_id)$
 SELECT count(*) FROM posts WHERE user_id = :user_id;
-
--- name: all_posts_at(user_id, offset, limit)
-SELECT p.id, p.user_id, p.title, p.content, p.created_at,
-       (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count, p.version
-FROM posts p
-WHERE p.id IN (
-    SELECT id FROM posts
-    WHERE user_id = :user_id AND created_at IS NOT NULL
-    ORDER BY created_at DESC, id DESC
-    LIMIT :limit OFFSET :offset
-)
-ORDER BY p.created_at DESC, p.id DESC;
 
 -- A page of dated posts and, in the same round trip, the undated ones that follow them
 -- when the dated run out (part 0, then part 1); over a network one query beats two.
@@ -126,3 +93,70 @@ SELECT id, user_id, title, content, created_at, comment_count, version FROM (
     ORDER BY p.id DESC
     LIMIT :limit
 ) AS undated;
+
+-- The posts from a position (see users_at) in one statement: the dated ones from there,
+-- newest first (part 0), then the undated ones that follow them (part 1): from the first
+-- when some dated posts were found, else from the position minus the dated posts' number
+-- (counted only then). A jump to the end (Ctrl+End) is one round trip.
+-- name: posts_at_then_undated(user_id, pattern, offset, limit)
+WITH dated AS (
+    SELECT id FROM posts
+    WHERE user_id = :user_id
+      AND created_at IS NOT NULL
+      AND lower(title) LIKE lower(:pattern) ESCAPE '\'
+    ORDER BY created_at DESC, id DESC
+    LIMIT :limit OFFSET :offset
+)
+SELECT id, user_id, title, content, created_at, comment_count, version FROM (
+    SELECT 0 AS part, p.id, p.user_id, p.title, p.content, p.created_at,
+           (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count, p.version
+    FROM posts p
+    WHERE p.id IN (SELECT id FROM dated)
+    UNION ALL
+    SELECT part, id, user_id, title, content, created_at, comment_count, version FROM (
+        SELECT 1 AS part, p.id, p.user_id, p.title, p.content, p.created_at,
+               (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count,
+               p.version
+        FROM posts p
+        WHERE p.user_id = :user_id
+          AND p.created_at IS NULL
+          AND lower(p.title) LIKE lower(:pattern) ESCAPE '\'
+        ORDER BY p.id DESC
+        LIMIT :limit OFFSET CASE WHEN EXISTS (SELECT 1 FROM dated) THEN 0 ELSE :offset - (
+            SELECT count(*) FROM posts
+            WHERE user_id = :user_id
+              AND created_at IS NOT NULL
+              AND lower(title) LIKE lower(:pattern) ESCAPE '\'
+        ) END
+    ) AS undated
+) AS both_parts
+ORDER BY part, created_at DESC, id DESC;
+
+-- The same without a title filter: the dated posts' positions and number come from the
+-- index alone.
+-- name: all_posts_at_then_undated(user_id, offset, limit)
+WITH dated AS (
+    SELECT id FROM posts
+    WHERE user_id = :user_id AND created_at IS NOT NULL
+    ORDER BY created_at DESC, id DESC
+    LIMIT :limit OFFSET :offset
+)
+SELECT id, user_id, title, content, created_at, comment_count, version FROM (
+    SELECT 0 AS part, p.id, p.user_id, p.title, p.content, p.created_at,
+           (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count, p.version
+    FROM posts p
+    WHERE p.id IN (SELECT id FROM dated)
+    UNION ALL
+    SELECT part, id, user_id, title, content, created_at, comment_count, version FROM (
+        SELECT 1 AS part, p.id, p.user_id, p.title, p.content, p.created_at,
+               (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count,
+               p.version
+        FROM posts p
+        WHERE p.user_id = :user_id AND p.created_at IS NULL
+        ORDER BY p.id DESC
+        LIMIT :limit OFFSET CASE WHEN EXISTS (SELECT 1 FROM dated) THEN 0 ELSE :offset - (
+            SELECT count(*) FROM posts WHERE user_id = :user_id AND created_at IS NOT NULL
+        ) END
+    ) AS undated
+) AS both_parts
+ORDER BY part, created_at DESC, id DESC;

@@ -12,7 +12,7 @@ from typing import Any
 from desktop import paths
 from desktop.store.errors import ConnectionFailedError
 from desktop.store.queries import ParamStyle, load, typed
-from desktop.store.query_types import Queries
+from desktop.store.query_types import HistoryRow, MissingPrivilegeRow, Queries
 from desktop.store.urls import DatabaseUrl, Dialect
 
 HISTORY_TABLE = "schema_migrations"
@@ -37,6 +37,19 @@ class Limits:
 SAVE_LIMITS = Limits(lock_ms=3_000, statement_ms=10_000)
 # Migrations and bulk loads run for as long as the data needs: the server's settings hold.
 LONG_WORK = Limits(lock_ms=None, statement_ms=None)
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What an open reads first, each a check of its own: the tables (another program's
+    database is refused), the migration history (None: there is no history table; a schema
+    from a newer Postdesk or a changed migration is refused) and the write privileges the
+    role lacks on the app's tables (the database is then read-only). On PostgreSQL it is one
+    round trip; it holds until a migration changes the schema."""
+
+    tables: frozenset[str]
+    history: list[HistoryRow] | None
+    missing_privileges: list[MissingPrivilegeRow]
 
 
 class Backend(abc.ABC):
@@ -133,9 +146,27 @@ class Backend(abc.ABC):
     def after_bulk_insert(self, table: str) -> None:
         """Make the next generated id follow the largest inserted one."""
 
-    @abc.abstractmethod
     def table_names(self) -> set[str]:
         """The names of the tables in the database (not system tables)."""
+        return {name for (name,) in self.queries.table_names(self.conn)}
+
+    def pipeline(self) -> AbstractContextManager[None]:
+        """Inside a read: statements started with desktop.store.queries.send inside it
+        travel to the server together and their answers come back at its end, one round
+        trip for them all (PostgreSQL's pipeline mode); read the answers after the block
+        (one read inside would cost a round trip of its own). Elsewhere each statement
+        runs as it is started."""
+        return nullcontext()
+
+    def survey(self) -> Survey:
+        """What opening the database reads before anything else (see Survey)."""
+        with self.reading():
+            tables = frozenset(self.table_names())
+            history = None
+            if HISTORY_TABLE in tables:
+                history = self.queries.applied_migrations(self.conn)
+            missing = self.queries.missing_write_privileges(self.conn)
+        return Survey(tables, history, missing)
 
     @abc.abstractmethod
     def server_version(self) -> str:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from desktop.store.backend import Backend
+from desktop.store.queries import send
 from desktop.store.urls import DatabaseUrl
 
 if TYPE_CHECKING:
@@ -91,8 +92,11 @@ class ChangeFeed:
         self.backend = backend
         queries, conn = backend.queries, backend.conn
         with backend.reading():
-            self._seen_version = queries.data_version(conn)
-            self._cursor = str(queries.change_cursor(conn))
+            with backend.pipeline():  # one round trip for the two
+                version = send(queries.data_version, conn)
+                cursor = send(queries.change_cursor, conn)
+            self._seen_version = version()
+            self._cursor = str(cursor())
 
     def poll(self) -> ChangeSet:
         """The records changed since the last poll; cheap when nothing was."""

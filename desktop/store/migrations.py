@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from desktop import paths
-from desktop.store.backend import HISTORY_TABLE, LONG_WORK, Backend
+from desktop.store.backend import HISTORY_TABLE, LONG_WORK, Backend, Survey
 from desktop.store.errors import (
     ChecksumMismatchError,
     MigrationCancelledError,
@@ -222,11 +222,11 @@ class MigrationRunner:
             self._known = discover(self.directory, self.backend.dialect)
         return self._known
 
-    def status(self) -> MigrationStatus:
-        """What is applied and what is pending; changes nothing."""
+    def status(self, survey: Survey | None = None) -> MigrationStatus:
+        """What is applied and what is pending; changes nothing. With `survey` (read since
+        the last migration), from its history, without reading."""
         known = self.known()
-        with self.backend.reading():
-            applied = self._history() if HISTORY_TABLE in self.backend.table_names() else []
+        _has_history, applied = self._read_history(survey)
         _check_history(applied, known)
         done = {row.version for row in applied}
         return MigrationStatus(applied, [m for m in known if m.version not in done])
@@ -237,20 +237,21 @@ class MigrationRunner:
         *,
         lock: LockWait | None = None,
         rows: RowsProgress | None = None,
+        survey: Survey | None = None,
     ) -> list[Migration]:
         """Apply every pending migration in order; returns those this call applied.
 
         The usual launch, with nothing pending, reads the history and nothing more: no DDL
         and no lock, so a role that may only read and write rows can open the database.
         With migrations pending, a role (or a read-only file) that could not apply them is
-        refused before the first one starts (MigrationNotAllowedError). `rows` hears how a
-        migration that fills a table from another is getting on (FillProgress), between
-        batches, where `lock.cancelled` is also asked: a cancel undoes the migration whole.
+        refused before the first one starts (MigrationNotAllowedError). With `survey`, its
+        history stands for the first reading (pending ones are read again under the lock).
+        `rows` hears how a migration that fills a table from another is getting on
+        (FillProgress), between batches, where `lock.cancelled` is also asked: a cancel
+        undoes the migration whole.
         """
         known = self.known()
-        with self.backend.reading():
-            has_history = HISTORY_TABLE in self.backend.table_names()
-            history = self._history() if has_history else []
+        has_history, history = self._read_history(survey)
         _check_history(history, known)
         done = {row.version for row in history}
         # A role that could not apply them is told so now, before any is started.
@@ -343,6 +344,17 @@ class MigrationRunner:
                         spent * (1 - share) / share,
                     )
                 )
+
+    def _read_history(self, survey: Survey | None) -> tuple[bool, list[AppliedMigration]]:
+        """Whether there is a history table, and what it holds."""
+        if survey is None:
+            with self.backend.reading():
+                if HISTORY_TABLE not in self.backend.table_names():
+                    return False, []
+                return True, self._history()
+        if survey.history is None:
+            return False, []
+        return True, [AppliedMigration(*row) for row in survey.history]
 
     def _history(self) -> list[AppliedMigration]:
         rows = self.backend.queries.applied_migrations(self.backend.conn)

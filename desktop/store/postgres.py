@@ -15,7 +15,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 from psycopg.pq import TransactionStatus
 
-from desktop.store.backend import SAVE_LIMITS, Backend, Limits
+from desktop.store.backend import HISTORY_TABLE, SAVE_LIMITS, Backend, Limits, Survey
 from desktop.store.errors import (
     ConflictError,
     ConnectionFailedError,
@@ -29,6 +29,7 @@ from desktop.store.errors import (
     TransientConflictError,
     ValidationError,
 )
+from desktop.store.queries import send
 from desktop.store.urls import (
     INVALID_ADDRESS,
     DatabaseUrl,
@@ -153,6 +154,31 @@ class PostgresBackend(Backend):
         except psycopg.Error as exc:
             raise translate_error(exc, self) from exc
 
+    def pipeline(self) -> contextlib.AbstractContextManager[Any]:
+        # Works with prepare_threshold=None and through a transaction-pooling PgBouncer:
+        # the statements up to the pipeline's end run as one implicit transaction. Its end
+        # (a Sync) fetches every answer, in the same round trip as the statements.
+        return self.conn.pipeline()
+
+    def survey(self) -> Survey:
+        # The three reads in one round trip. The history is asked for last, as if its table
+        # were there: where it is not (a new database, another program's), only that read
+        # fails, and the checks are read again one by one, knowing the tables.
+        queries, conn = self.queries, self.conn
+        try:
+            with self.pipeline():
+                tables = send(queries.table_names, conn)
+                missing = send(queries.missing_write_privileges, conn)
+                history = send(queries.applied_migrations, conn)
+            names = frozenset(name for (name,) in tables())
+            rows = history()  # (a table of that name elsewhere on the search path: unused)
+            found = Survey(names, rows if HISTORY_TABLE in names else None, missing())
+        except pg_errors.UndefinedTable:
+            return super().survey()
+        except psycopg.Error as exc:
+            raise translate_error(exc, self) from exc
+        return found
+
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         with self.reading(), self.conn.transaction():
@@ -255,10 +281,6 @@ class PostgresBackend(Backend):
         self.conn.execute(statement)
         # Fresh statistics, or the planner guesses wrongly about a table that just grew.
         self.conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
-
-    def table_names(self) -> set[str]:
-        rows = self.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
-        return {name for (name,) in rows}
 
     def server_version(self) -> str:
         number = self.conn.info.server_version

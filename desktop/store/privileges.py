@@ -6,26 +6,31 @@ the schema (PostgreSQL 15 grants CREATE on `public` to nobody but its owner). Op
 database whose schema is current needs neither DDL nor a lock, so such roles open it; one
 that cannot write rows gets it read-only with the reason in one sentence; one that cannot
 apply a pending migration is told so, with the versions and what it lacks, before any
-migration starts. Each check is one query (db/queries/privileges.*.sql).
+migration starts. Each check is one query (db/queries/privileges.*.sql); the first is read
+with the rest of an open's checks (Backend.survey).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from desktop.store.backend import Backend
+from desktop.store.backend import Backend, Survey
 from desktop.store.errors import MigrationNotAllowedError
 
 READ_ONLY = "You can read this database but not change it"
 APP_TABLES = ("users", "posts", "comments")
 
 
-def read_only_reason(backend: Backend) -> str | None:
-    """Why this connection may only read, in one sentence; None when it may write rows."""
+def read_only_reason(backend: Backend, survey: Survey | None = None) -> str | None:
+    """Why this connection may only read, in one sentence; None when it may write rows.
+    With `survey` (read since the last migration), from what it found, without reading."""
     if backend.read_only:
         return f"{READ_ONLY}: the file {backend.url.target} is read-only."
-    with backend.reading():
-        missing = backend.queries.missing_write_privileges(backend.conn)
+    if survey is not None:
+        missing = survey.missing_privileges
+    else:
+        with backend.reading():
+            missing = backend.queries.missing_write_privileges(backend.conn)
     if not missing:
         return None
     role, privilege, _table = missing[0]

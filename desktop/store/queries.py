@@ -27,12 +27,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, cast, get_args
+from typing import Any, Literal, ParamSpec, TypeVar, cast, get_args
 
 from desktop.store.query_types import Queries
 from desktop.store.urls import Dialect
 
 ParamStyle = Literal["named", "pyformat"]
+P = ParamSpec("P")
+T = TypeVar("T")
 
 _HEADER = re.compile(
     r"^--\s*name:\s*(?P<name>[A-Za-z_]\w*)\((?P<params>[^)]*)\)(?P<kind>[\^$!]?)\s*$"
@@ -53,21 +55,33 @@ class NamedQuery:
     sql: str  # in the driver's parameter style
 
     def __call__(self, conn: Any, **params: Any) -> Any:
+        return self.start(conn, params)()
+
+    def start(self, conn: Any, params: dict[str, Any]) -> Callable[[], Any]:
+        """Send the statement now; the returned call reads its answer (see send)."""
         if set(params) != set(self.params):
             raise TypeError(f"{self.name}() takes {self.params}, not {tuple(sorted(params))}")
         cursor = conn.cursor()
         try:
             cursor.execute(self.sql, params)
-            if self.kind == "!":
-                return cursor.rowcount
-            if self.kind == "":
-                return cursor.fetchall()
-            row = cursor.fetchone()
-            if self.kind == "^" or row is None:
-                return row
-            return row[0]
-        finally:
+        except BaseException:
             cursor.close()
+            raise
+
+        def answer() -> Any:
+            try:
+                if self.kind == "!":
+                    return cursor.rowcount
+                if self.kind == "":
+                    return cursor.fetchall()
+                row = cursor.fetchone()
+                if self.kind == "^" or row is None:
+                    return row
+                return row[0]
+            finally:
+                cursor.close()
+
+        return answer
 
 
 class QueryFolder:
@@ -103,6 +117,16 @@ def typed(folder: QueryFolder) -> Queries:
     """The loaded queries seen through their Protocol (tests/store/test_queries.py proves
     that the files and the Protocol name the same queries with the same parameters)."""
     return cast(Queries, folder)
+
+
+def send(query: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Callable[[], T]:
+    """Start a named query, typed as `Queries` has it (`send(q.count_all_users, conn)`), and
+    read its answer later by calling what this returns. The queries started inside
+    `Backend.pipeline()` and answered after it cost one round trip together on PostgreSQL;
+    elsewhere each runs as it is started."""
+    if not isinstance(query, NamedQuery) or len(args) != 1:
+        raise TypeError("send() takes a named query and its connection, then its parameters")
+    return cast(Callable[[], T], query.start(args[0], dict(kwargs)))
 
 
 def query_files(directory: Path, dialect: Dialect) -> list[Path]:

@@ -7,7 +7,7 @@ missing records and delete reports are raised as the errors of desktop.store.err
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from desktop.store import sorting
 from desktop.store.backend import Backend
@@ -18,6 +18,7 @@ from desktop.store.errors import (
     StaleRecordError,
     ValidationError,
 )
+from desktop.store.queries import send
 from desktop.store.query_types import CommentRow, PostRow, SearchRow, UserRow
 from desktop.store.records import (
     COMMENT_ORDER_KEYS,
@@ -48,6 +49,10 @@ if TYPE_CHECKING:  # imported by the search methods: opening a window never sear
     from desktop.store import search
 
 DEFAULT_PAGE = 100
+R = TypeVar("R")
+C = TypeVar("C")
+# The first page of a list and the list's length, read together.
+Counted: TypeAlias = tuple[Page[R, C], int]
 _END_OF_TIME = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
@@ -63,6 +68,12 @@ def _plural(count: int, word: str) -> str:
 def _comment(row: CommentRow) -> Comment:
     comment_id, post_id, body, version = row
     return Comment(comment_id, post_id, body, version)
+
+
+def _comments_page(rows: list[CommentRow], limit: int) -> Page[Comment, CommentCursor]:
+    comments = [_comment(row) for row in rows[:limit]]
+    more = len(rows) > limit
+    return Page(comments, CommentCursor(comments[-1].id) if more else None)
 
 
 def _user_changed(user: User, now: DeleteReport, asked: DeleteReport) -> str:
@@ -114,15 +125,34 @@ class Repository:
         assert after is None or isinstance(after, UserCursor)
         start = after or UserCursor("", 0)
         with self.db.reading():
-            rows = list(
-                self.q.list_users(
+            rows = self.q.list_users(
+                self.db.conn,
+                pattern=like_pattern(filter_text),
+                after_name=start.name,
+                after_id=start.id,
+                limit=limit + 1,
+            )
+        return self._users_page(rows, limit)
+
+    def first_users(self, limit: int = DEFAULT_PAGE) -> Counted[User, UserCursor]:
+        """The first page of all users and how many there are, in one round trip.
+        (Only without a filter: then the count is cheap, while a filter's count can take
+        far longer than its first page, which should not wait for it.)"""
+        _check_limit(limit)
+        with self.db.reading():
+            with self.db.pipeline():
+                rows = send(
+                    self.q.list_users,
                     self.db.conn,
-                    pattern=like_pattern(filter_text),
-                    after_name=start.name,
-                    after_id=start.id,
+                    pattern=like_pattern(""),
+                    after_name="",
+                    after_id=0,
                     limit=limit + 1,
                 )
-            )
+                total = send(self.q.count_all_users, self.db.conn)
+            return self._users_page(rows(), limit), int(total())
+
+    def _users_page(self, rows: list[UserRow], limit: int) -> Page[User, UserCursor]:
         users = [self._user(row) for row in rows[:limit]]
         more = len(rows) > limit
         return Page(users, UserCursor(users[-1].name, users[-1].id) if more else None)
@@ -297,56 +327,63 @@ class Repository:
         assert after is None or isinstance(after, PostCursor)
         with self.db.reading():
             if after is None or after.created_at is not None:
-                both = self._dated_then_undated(user_id, pattern, after, limit + 1)
-                # UNION ALL promises no order: put it back (at most twice a page of rows).
-                dated = sorted(
-                    (row for row in both if row[4] is not None),
-                    key=lambda row: (row[4], row[0]),
-                    reverse=True,
+                both = self.q.list_posts_then_undated(
+                    self.db.conn, **self._dated_then_undated(user_id, pattern, after, limit + 1)
                 )
-                undated = sorted(
-                    (row for row in both if row[4] is None), key=lambda row: row[0], reverse=True
+                return self._dated_then_undated_page(both, limit)
+            rows = self.q.list_undated_posts(
+                self.db.conn,
+                user_id=user_id,
+                pattern=pattern,
+                after_id=after.id,
+                limit=limit + 1,
+            )
+        return self.sorted.dated_page(rows, limit)
+
+    def first_posts(self, user_id: int, limit: int = DEFAULT_PAGE) -> Counted[Post, PostCursor]:
+        """The first page of all of a user's posts and how many there are, in one round
+        trip (see first_users)."""
+        _check_limit(limit)
+        pattern = like_pattern("")
+        with self.db.reading():
+            with self.db.pipeline():
+                both = send(
+                    self.q.list_posts_then_undated,
+                    self.db.conn,
+                    **self._dated_then_undated(user_id, pattern, None, limit + 1),
                 )
-                rows = dated + undated
-                # The page ends on a dated post (also when the dated ones end with it and
-                # undated ones follow): the next page goes on from its date.
-                if len(dated) >= limit and len(rows) > limit:
-                    last = dated[limit - 1]
-                    cursor = PostCursor(self.db.time_from_db(last[4]), last[0], stored=last[4])
-                    return Page([self._post(row) for row in dated[:limit]], cursor)
-            else:
-                rows = list(
-                    self.q.list_undated_posts(
-                        self.db.conn,
-                        user_id=user_id,
-                        pattern=pattern,
-                        after_id=after.id,
-                        limit=limit + 1,
-                    )
-                )
-        posts = [self._post(row) for row in rows[:limit]]
-        more = len(rows) > limit
-        return Page(posts, PostCursor(None, posts[-1].id) if more else None)
+                total = send(self.q.count_all_posts, self.db.conn, user_id=user_id)
+            return self._dated_then_undated_page(both(), limit), int(total())
 
     def _dated_then_undated(
         self, user_id: int, pattern: str, after: PostCursor | None, limit: int
-    ) -> list[PostRow]:
-        """Dated posts after `after`, then the undated ones: one statement, one round trip."""
+    ) -> dict[str, Any]:
+        """The parameters of list_posts_then_undated: dated posts after `after`, then the
+        undated ones, in one statement (one round trip)."""
         start = after or PostCursor(_END_OF_TIME, 0)
         after_created = start.stored
         if after_created is None:
             assert start.created_at is not None
             after_created = self.db.time_to_db(start.created_at)
-        return list(
-            self.q.list_posts_then_undated(
-                self.db.conn,
-                user_id=user_id,
-                pattern=pattern,
-                after_created=after_created,
-                after_id=start.id,
-                limit=limit,
-            )
+        return {
+            "user_id": user_id,
+            "pattern": pattern,
+            "after_created": after_created,
+            "after_id": start.id,
+            "limit": limit,
+        }
+
+    def _dated_then_undated_page(self, both: list[PostRow], limit: int) -> Page[Post, PostCursor]:
+        # UNION ALL promises no order: put it back (at most twice a page of rows).
+        dated = sorted(
+            (row for row in both if row[4] is not None),
+            key=lambda row: (row[4], row[0]),
+            reverse=True,
         )
+        undated = sorted(
+            (row for row in both if row[4] is None), key=lambda row: row[0], reverse=True
+        )
+        return self.sorted.dated_page(dated + undated, limit)
 
     def posts_at(
         self,
@@ -370,36 +407,19 @@ class Repository:
                 )
             return self.sorted.posts_oldest_first_at(user_id, pattern, position, limit)
         position = max(0, position)
+        # The dated posts from there and the undated ones after them: one statement.
         with self.db.reading():
             if trimmed(filter_text):
-                rows = list(
-                    self.q.posts_at(
-                        self.db.conn,
-                        user_id=user_id,
-                        pattern=pattern,
-                        offset=position,
-                        limit=limit + 1,
-                    )
-                )
-            else:
-                rows = list(
-                    self.q.all_posts_at(
-                        self.db.conn, user_id=user_id, offset=position, limit=limit + 1
-                    )
-                )
-            if len(rows) <= limit:
-                # The dated posts ran out: the undated ones follow them.
-                if rows:
-                    undated_from = 0
-                else:
-                    dated = self.q.count_dated_posts(self.db.conn, user_id=user_id, pattern=pattern)
-                    undated_from = position - int(dated)
-                rows += self.q.undated_posts_at(
+                rows = self.q.posts_at_then_undated(
                     self.db.conn,
                     user_id=user_id,
                     pattern=pattern,
-                    offset=max(0, undated_from),
-                    limit=limit + 1 - len(rows),
+                    offset=position,
+                    limit=limit + 1,
+                )
+            else:
+                rows = self.q.all_posts_at_then_undated(
+                    self.db.conn, user_id=user_id, offset=position, limit=limit + 1
                 )
         return self.sorted.dated_page(rows, limit)
 
@@ -530,17 +550,27 @@ class Repository:
         if order.descending:
             return self.sorted.list_comments_latest_first(post_id, limit, after)
         with self.db.reading():
-            rows = list(
-                self.q.list_comments(
-                    self.db.conn,
-                    post_id=post_id,
-                    after_id=after.id if after else 0,
-                    limit=limit + 1,
-                )
+            rows = self.q.list_comments(
+                self.db.conn,
+                post_id=post_id,
+                after_id=after.id if after else 0,
+                limit=limit + 1,
             )
-        comments = [_comment(row) for row in rows[:limit]]
-        more = len(rows) > limit
-        return Page(comments, CommentCursor(comments[-1].id) if more else None)
+        return _comments_page(rows, limit)
+
+    def first_comments(
+        self, post_id: int, limit: int = DEFAULT_PAGE
+    ) -> Counted[Comment, CommentCursor]:
+        """The first page of a post's comments and how many there are, in one round trip
+        (see first_users)."""
+        _check_limit(limit)
+        with self.db.reading():
+            with self.db.pipeline():
+                rows = send(
+                    self.q.list_comments, self.db.conn, post_id=post_id, after_id=0, limit=limit + 1
+                )
+                total = send(self.q.count_comments, self.db.conn, post_id=post_id)
+            return _comments_page(rows(), limit), int(total())
 
     def comments_at(
         self,

@@ -239,12 +239,6 @@ class SqliteBackend(Backend):
         # AUTOINCREMENT's sqlite_sequence already follows explicit ids.
         return None
 
-    def table_names(self) -> set[str]:
-        rows = self.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-        return {name for (name,) in rows}
-
     def server_version(self) -> str:
         return f"SQLite {sqlite3.sqlite_version}"
 

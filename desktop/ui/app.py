@@ -8,6 +8,7 @@ import logging
 import shutil
 import sys
 import tempfile
+import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop import __version__, paths
+from desktop.store.connection import load_driver
 from desktop.store.errors import StoreError
 from desktop.store.urls import DatabaseUrl, scrub
 from desktop.ui.editing import Kind
@@ -260,6 +262,20 @@ def run(
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def load_driver_meanwhile(url: DatabaseUrl) -> threading.Thread | None:
+    """When the first database is a server: import psycopg on a thread of its own while
+    the window is built, to be joined before it is shown. Imported later, once the window
+    paints, the import's long holds of the GIL would each stall it. A SQLite start imports
+    nothing more."""
+    if url.dialect != "postgresql":
+        return None
+    thread = threading.Thread(
+        target=load_driver, args=(url,), name="postdesk-load-driver", daemon=True
+    )
+    thread.start()
+    return thread
+
+
 def run_window(
     url: DatabaseUrl | None,
     settings: Settings,
@@ -267,9 +283,13 @@ def run_window(
     screenshot: str | None = None,
     select_first: bool = False,
 ) -> int:
+    target, _create = start_database(url, settings)
+    loading = load_driver_meanwhile(target)
     worker = Worker()
     window = MainWindow(worker, settings)
     collect_garbage_off_the_clock(window)
+    if loading is not None:
+        loading.join()
     window.show()
     if screenshot:
         window.interactive = False

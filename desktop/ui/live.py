@@ -50,6 +50,7 @@ class LiveChanges(QObject):
         self.worker = worker
         self.hearing = False
         self._feed: ChangeFeed | None = None
+        self._url: DatabaseUrl | None = None
         self._listener: NotificationListener | None = None
         self._generation = 0
         self._reading = False
@@ -81,11 +82,9 @@ class LiveChanges(QObject):
             self._failed,
             owner=self,
         )
+        self._url = url
         if url.dialect == "postgresql":
             self._timer.start(POLL_MS)
-            if self.use_notifications:
-                self._listener = NotificationListener(url, self._heard.emit, self._listening.emit)
-                self._listener.start()
         else:
             self._timer.start(SQLITE_POLL_MS)
 
@@ -131,8 +130,15 @@ class LiveChanges(QObject):
         )
 
     def _feed_ready(self, generation: int, feed: ChangeFeed) -> None:
-        if generation == self._generation:
-            self._feed = feed
+        if generation != self._generation:
+            return
+        self._feed = feed
+        # Only now (the worker has read the first pages before the feed): its connections
+        # would otherwise share the link with the first rows the person is waiting for.
+        url = self._url
+        if url is not None and url.dialect == "postgresql" and self.use_notifications:
+            self._listener = NotificationListener(url, self._heard.emit, self._listening.emit)
+            self._listener.start()
 
     def _read(self, generation: int, changes: ChangeSet) -> None:
         if generation != self._generation:
@@ -158,6 +164,10 @@ class LiveChanges(QObject):
             return  # a listener already stopped says goodbye
         self._set_hearing(working)
         self._timer.setInterval(SAFETY_POLL_MS if working else POLL_MS)
+        if working:
+            # What was committed between the feed's starting position and the LISTEN was
+            # announced to nobody: read it now rather than at the next safety poll.
+            self.read_now()
 
     def _set_hearing(self, hearing: bool) -> None:
         if hearing != self.hearing:

@@ -38,7 +38,7 @@ from desktop.store.records import (
     User,
     UserCursor,
 )
-from desktop.store.repository import Repository
+from desktop.store.repository import Counted, Repository
 from desktop.store.validation import trimmed
 from desktop.ui.worker import Worker
 
@@ -150,6 +150,11 @@ class PagedModel(QAbstractTableModel, Generic[R]):
     def count(self, repo: Repository, query: Query) -> int:
         raise NotImplementedError
 
+    def fetch_counted(self, repo: Repository, query: Query, limit: int) -> Counted[R, Any]:
+        """The first page of an unfiltered list in the default order and the list's length,
+        read together."""
+        raise NotImplementedError
+
     def cells(self, record: R) -> tuple[str, ...]:
         raise NotImplementedError
 
@@ -205,9 +210,13 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self.endResetModel()
         self._set_total(None)
         self.loading_changed.emit(False)
-        if query is not None:
+        if query is None:
+            return
+        if trimmed(query.filter_text) or query.order != self.default_order:
             self._fetch(0, None)  # the first page before the count: it is what people see
             self._request_count()
+        else:
+            self._fetch(0, None, counted=True)  # both cheap: one round trip for the two
 
     @property
     def loading(self) -> bool:
@@ -499,8 +508,9 @@ class PagedModel(QAbstractTableModel, Generic[R]):
     def _in_flight(self, row: int) -> bool:
         return any(start <= row < end for start, end in self._inflight)
 
-    def _fetch(self, start: int, after: Any) -> None:
-        """One page from row `start`: by keyset after `after`, or by position without it."""
+    def _fetch(self, start: int, after: Any, *, counted: bool = False) -> None:
+        """One page from row `start`: by keyset after `after`, or by position without it;
+        `counted`: the first page with the list's length."""
         query = self.query
         assert query is not None
         generation, limit, total = self._generation, self.page_size, self.total
@@ -509,6 +519,15 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self._inflight.append(span)
         if not was_loading:
             self.loading_changed.emit(True)
+        if counted:
+            self.worker.submit(
+                lambda repo: self._with_cells(self.fetch_counted(repo, query, limit)),
+                lambda answer: self._counted_arrived(generation, span, *answer),
+                lambda error: self._page_failed(generation, span, error),
+                owner=self,
+            )
+            return
+
         def operation(repo: Repository) -> tuple[Page[R, Any], list[tuple[str, ...]]]:
             if after is not None or start == 0:
                 page = self.fetch_page(repo, query, after, limit)
@@ -523,6 +542,24 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             lambda error: self._page_failed(generation, span, error),
             owner=self,
         )
+
+    def _with_cells(
+        self, counted: Counted[R, Any]
+    ) -> tuple[Page[R, Any], list[tuple[str, ...]], int]:
+        """On the worker, as for any page: the display strings of the first page's rows."""
+        page, total = counted
+        return page, [self.cells(record) for record in page.items], total
+
+    def _counted_arrived(
+        self,
+        generation: int,
+        span: tuple[int, int],
+        page: Page[R, Any],
+        cells: list[tuple[str, ...]],
+        total: int,
+    ) -> None:
+        self._page_arrived(generation, span, page, cells)
+        self._count_arrived(generation, total)
 
     def _landed(self, span: tuple[int, int]) -> None:
         if span in self._inflight:
@@ -632,6 +669,9 @@ class UsersModel(PagedModel[User]):
     def count(self, repo: Repository, query: Query) -> int:
         return repo.count_users(query.filter_text)
 
+    def fetch_counted(self, repo: Repository, query: Query, limit: int) -> Counted[User, Any]:
+        return repo.first_users(limit)
+
     def position_of(self, repo: Repository, query: Query, record_id: int) -> int | None:
         return repo.user_position(record_id, query.filter_text, order=self.order_of(query))
 
@@ -671,6 +711,10 @@ class PostsModel(PagedModel[Post]):
     def count(self, repo: Repository, query: Query) -> int:
         assert query.parent_id is not None
         return repo.count_posts(query.parent_id, query.filter_text)
+
+    def fetch_counted(self, repo: Repository, query: Query, limit: int) -> Counted[Post, Any]:
+        assert query.parent_id is not None
+        return repo.first_posts(query.parent_id, limit)
 
     def position_of(self, repo: Repository, query: Query, record_id: int) -> int | None:
         assert query.parent_id is not None
@@ -712,6 +756,10 @@ class CommentsModel(PagedModel[Comment]):
     def count(self, repo: Repository, query: Query) -> int:
         assert query.parent_id is not None
         return repo.count_comments(query.parent_id)
+
+    def fetch_counted(self, repo: Repository, query: Query, limit: int) -> Counted[Comment, Any]:
+        assert query.parent_id is not None
+        return repo.first_comments(query.parent_id, limit)
 
     def position_of(self, repo: Repository, query: Query, record_id: int) -> int | None:
         assert query.parent_id is not None

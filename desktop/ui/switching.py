@@ -4,29 +4,29 @@ If anything fails, or the person cancels, the database they had stays open."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from desktop.store.backend import Backend
-from desktop.store.connection import open_database
+from desktop.store.connection import load_driver, open_checked
 from desktop.store.errors import StoreError
 from desktop.store.migrations import (
     FillProgress,
     LockWait,
     Migration,
-    MigrationRunner,
     fill_message,
     lock_wait_message,
 )
-from desktop.store.privileges import read_only_reason
 from desktop.store.urls import DatabaseUrl
 from desktop.ui import prompts
 from desktop.ui.background import Task
 from desktop.ui.worker import Worker
 
 PROGRESS_DELAY_MS = 400
+IMPORT_SWITCH_INTERVAL_S = 0.0005
 
 
 @dataclass(frozen=True)
@@ -64,16 +64,31 @@ def _open(url: DatabaseUrl, create: bool, task: Task, adopt: bool = False) -> Op
         task.report(f"Adopting {url.display()}…")
         adopted = [m.version for m in adopt_database(url, lock=lock).applied]
     task.report(f"Opening {url.display()}…")
-    backend = open_database(url, create=create, migrate=False)
+    _load_driver_in_short_turns(url)
+    opened = open_checked(url, create=create, progress=progress, lock=lock, rows=rows)
+    backend = opened.backend
+    applied = adopted + [m.version for m in opened.applied]
+    return Opened(
+        url,
+        backend,
+        opened.status.current_version,
+        applied,
+        backend.server_version(),
+        opened.read_only_reason,
+    )
+
+
+def _load_driver_in_short_turns(url: DatabaseUrl) -> None:
+    """Import psycopg (the first server opened since launch) on this thread while the
+    window goes on. Its import holds the GIL in long stretches of Python code, each a
+    stall of the GUI thread; shorter turns (instead of 5 ms) hand the GIL back between
+    them. Loading libpq, in C, still holds it for a few milliseconds at a time."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, IMPORT_SWITCH_INTERVAL_S))
     try:
-        runner = MigrationRunner(backend)
-        applied = adopted + [m.version for m in runner.migrate(progress, lock=lock, rows=rows)]
-        version = runner.status().current_version
-        reason = read_only_reason(backend)
-    except BaseException:
-        backend.close()
-        raise
-    return Opened(url, backend, version, applied, backend.server_version(), reason)
+        load_driver(url)
+    finally:
+        sys.setswitchinterval(interval)
 
 
 class DatabaseSwitcher(QObject):

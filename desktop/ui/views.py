@@ -158,8 +158,17 @@ class RecordTable(QTableView):
         index = self.currentIndex()
         return index.row() if index.isValid() else -1
 
+    def show_row_at_top(self, row: int) -> None:
+        """Scroll so that `row` is the first on screen. Rows just inserted are laid out
+        later (a posted event): until then the scroll bar's range is the old one and would
+        clamp the scroll, so the layout is done now."""
+        if 0 <= row < self.model().rowCount():
+            self.executeDelayedItemsLayout()
+            self.scrollTo(self.model().index(row, 0), self.ScrollHint.PositionAtTop)
+
     def select_row(self, row: int) -> None:
         if 0 <= row < self.model().rowCount():
+            self.executeDelayedItemsLayout()  # as in show_row_at_top: no clamped scroll
             self.setCurrentIndex(self.model().index(row, 0))
             self.scrollTo(self.model().index(row, 0))
         else:

@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SUMMARY = re.compile(r"^bench:(?: [a-z0-9_]+=\S+)+$")
 KEYS = (
     "worst_p95_ms", "heavy_stock_ratio", "max_stall_ms", "rss_mb", "start_s",
-    "proxy_first_rows_ms", "proxy_connect_rt", "start_ratio", "growth", "sort_p95_ms",
-    "search_p95_ms",
+    "proxy_first_rows_ms", "proxy_connect_rt", "proxy_open_rt", "start_ratio", "growth",
+    "sort_p95_ms", "search_p95_ms",
 )
 
 

@@ -7,7 +7,8 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
-from desktop.store.connection import open_database
+from desktop.store.changes import ChangeFeed
+from desktop.store.connection import open_checked, open_database
 from desktop.store.repository import Repository
 
 pytestmark = pytest.mark.postgres
@@ -39,3 +40,29 @@ def test_open_migrate_save_and_list_through_the_pooler(
         assert [user.name for user in repo.list_users().items] == ["Ada"]
     with open_database(url) as again:  # the second open finds nothing to migrate
         assert Repository(again).count_users() == 1
+
+
+def test_the_checks_and_first_pages_read_together_work_through_the_pooler(
+    pgbouncer: Callable[[str], str], make_database: Callable[[str], str]
+) -> None:
+    """Pipeline mode through a transaction-pooling PgBouncer: the open's checks (the first
+    open finds no history table: its read fails inside the pipeline and is read again),
+    a first page with its count, and the change feed's position."""
+    url = pgbouncer(make_database("postgresql"))
+    first = open_checked(url)  # an empty database: migrated
+    with first.backend as backend:
+        assert first.applied and first.read_only_reason is None
+        repo = Repository(backend)
+        ada = repo.create_user("Ada", "ada@example.com")
+        repo.create_post(ada.id, "Notes", "On the engine")
+    again = open_checked(url)
+    with again.backend as backend:
+        assert not again.applied and again.status.current_version == first.status.current_version
+        assert again.read_only_reason is None
+        repo = Repository(backend)
+        for _ in range(3):  # each on whichever server connection is free
+            page, total = repo.first_users()
+            assert ([user.name for user in page.items], total) == (["Ada"], 1)
+            posts, count = repo.first_posts(page.items[0].id)
+            assert ([post.title for post in posts.items], count) == (["Notes"], 1)
+        ChangeFeed(backend).poll()

@@ -388,6 +388,45 @@ def test_posts_at_a_position_match_the_keyset_order(backend, repo, ann):
     assert [p.title for p in repo.posts_at(ann.id, 0, "undated").items] == ["Undated"]
 
 
+@pytest.mark.parametrize("filter_text", ["", "post"])
+def test_posts_at_every_position_with_several_undated_posts(backend, repo, ann, filter_text):
+    """posts_at is one statement: the dated posts from a position and the undated ones
+    after them, from the right one whether the position falls among the dated or after."""
+    for n in range(4):
+        run(
+            backend,
+            "INSERT INTO posts (user_id, title, content, created_at) VALUES (?, ?, ?, NULL)",
+            (ann.id, f"Undated post {n}", "text"),
+        )
+    for n in range(5):
+        repo.create_post(ann.id, f"Dated post {n}", "text")
+    repo.create_post(ann.id, "Other", "not matched by the filter")
+    ordered, _ = all_pages(lambda **kw: repo.list_posts(ann.id, filter_text, **kw), limit=3)
+    assert [p.title for p in ordered[-4:]] == [f"Undated post {n}" for n in (3, 2, 1, 0)]
+    for limit in (1, 2, 3):
+        for position in range(len(ordered) + 2):
+            page = repo.posts_at(ann.id, position, filter_text, limit=limit)
+            expected = ordered[position : position + limit]
+            assert [p.id for p in page.items] == [p.id for p in expected], (limit, position)
+            assert (page.after is None) == (position + limit >= len(ordered))
+
+
+def test_first_pages_come_with_their_counts(repo, ann):
+    for n in range(5):
+        post = repo.create_post(ann.id, f"Post {n}", "text")
+    repo.create_user("Bob", "bob@example.com")
+    for n in range(3):
+        repo.create_comment(post.id, f"Comment {n}")
+
+    users, user_count = repo.first_users(limit=1)
+    assert (users, user_count) == (repo.list_users(limit=1), 2)
+    posts, post_count = repo.first_posts(ann.id, limit=2)
+    assert (posts, post_count) == (repo.list_posts(ann.id, limit=2), 5)
+    comments, comment_count = repo.first_comments(post.id, limit=5)
+    assert (comments, comment_count) == (repo.list_comments(post.id, limit=5), 3)
+    assert repo.first_posts(ann.id + 100) == (repo.list_posts(ann.id + 100), 0)
+
+
 def test_users_and_comments_at_a_position(repo, ann):
     names = sorted(f"Person {n}" for n in range(5))
     for n, name in enumerate(names):

@@ -255,7 +255,7 @@ class Editing(QObject):
             if position is not None and handler.model.query is listed:
                 model = handler.model
                 model.ensure_rows(position, position)
-                table.scrollTo(model.index(position, 0), table.ScrollHint.PositionAtTop)
+                table.show_row_at_top(position)
 
         self.worker.submit(lambda repo: handler.position(repo, top, listed), found, owner=self)
 
