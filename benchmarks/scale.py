@@ -13,7 +13,9 @@ each part in a fresh process so that no part's memory or threads disturb another
    SQLite, on the local PostgreSQL server, and on that server through a loopback proxy
    adding 50 ms to each round trip (benchmarks/net_proxy.py);
 3. the same pages by the raw query alone, no Qt (benchmarks/floor_queries.py);
-4. the same queries without LIMIT in QSqlQueryModel + QTableView (benchmarks/stock_qt.py).
+4. the same queries without LIMIT in QSqlQueryModel + QTableView (benchmarks/stock_qt.py);
+5. full-text search in the Find dialog, a common word, a rare word and two words, beside
+   the same page from the data layer and beside LIKE '%word%' (benchmarks/search_steps.py).
 
 It prints the table (median / p95 of the repeated runs), writes it with the machine and
 the data set to var/bench/results.md (raw figures in results.json), and ends with the one
@@ -21,6 +23,7 @@ line the issue defines:
 
     bench: worst_p95_ms=… heavy_stock_ratio=… max_stall_ms=… rss_mb=… start_s=…
     proxy_first_rows_ms=… proxy_connect_rt=… proxy_open_rt=… start_ratio=… growth=…
+    search_p95_ms=…
 
 On the full set the local steps run a second time on the quick set (a hundredth of the
 data): its p95 is the table's "quick set p95" column, and `growth` the worst ratio of a
@@ -64,6 +67,9 @@ FIRST_ROWS = [
     "filter substring",
 ]
 HEAVY = ["select heavy user", "select heavy post", "filter prefix", "filter substring"]
+# Search steps: the first page of results painted (target 50 ms; through the proxy one
+# round trip). Their "stock" column is the naive way, LIKE '%word%'.
+SEARCH_STEPS = ["search common word", "search rare word", "search two words"]
 TARGETS = {
     "first_rows_p95_ms": 16.0,
     "ctrl_end_ms": 100.0,
@@ -75,6 +81,7 @@ TARGETS = {
     "growth": 1.5,
     "proxy_extra_ms": 16.0,
     "proxy_connect_rt": 3,
+    "search_p95_ms": 50.0,
     "proxy_open_rt": 4,
     "proxy_open_extra_ms": 30.0,
 }
@@ -170,12 +177,17 @@ def measure_quick_set(
             facts["port"] = backend.facts["port"]
         small = Backend(backend.key, backend.label, facts, False, 0)
         print(f"  {backend.label}, quick set:", flush=True)
-        quick[backend.key] = measure(small, runs, folder, env, tag="quick-")
+        quick[backend.key] = measure(small, runs, folder, env, tag="quick-", search=False)
     return quick
 
 
 def measure(
-    backend: Backend, runs: int, folder: Path, env: dict[str, str], tag: str = ""
+    backend: Backend,
+    runs: int,
+    folder: Path,
+    env: dict[str, str],
+    tag: str = "",
+    search: bool = True,
 ) -> Measured:
     facts_path = folder / f"facts-{tag}{backend.key}.json"
     facts_path.write_text(json.dumps(backend.facts))
@@ -198,6 +210,15 @@ def measure(
     ours, ours_extra = benchlib.load_results(outs["ours"])
     floor, _ = benchlib.load_results(outs["floor"])
     stock, stock_extra = benchlib.load_results(outs["stock"])
+    if search:
+        print(f"  {backend.label}: search…", flush=True)
+        searched = folder / f"search-{tag}{backend.key}.json"
+        run_child("search_steps.py", [*common, str(searched), "--runs", str(runs), *proxy],
+                  env, timeout)
+        search_ours, search_extra = benchlib.load_results(searched)
+        ours.update(search_ours)
+        floor.update({k: Sample(**v) for k, v in search_extra["floor"].items()})
+        stock.update({k: Sample(**v) for k, v in search_extra["naive"].items()})
     return Measured(ours, ours_extra, floor, stock, stock_extra)
 
 
@@ -289,6 +310,9 @@ STEP_LABELS = [
     ("ctrl+end", "4. Ctrl+End → last rows painted"),
     ("filter prefix", "5. filter users by a prefix → painted"),
     ("filter substring", "5. filter users by a substring → painted"),
+    ("search common word", "7. search a common word → first page painted (stock: LIKE)"),
+    ("search rare word", "7. search a rare word → first page painted (stock: LIKE)"),
+    ("search two words", "7. search two words → first page painted (stock: LIKE)"),
 ]
 
 
@@ -420,11 +444,24 @@ def summarise(
     proxy_rt = (
         proxy.floor["connect (app)"].trips if proxy and "connect (app)" in proxy.floor else None
     )
+    search_p95 = max(
+        (measured[k].ours[s].p95 for k in local for s in SEARCH_STEPS if s in measured[k].ours),
+        default=math.nan,
+    )
+    proxy_search = (
+        max((proxy.ours[s].p95 for s in SEARCH_STEPS if s in proxy.ours), default=math.nan)
+        if proxy else math.nan
+    )
+    proxy_search_rt = max(
+        (t for s in SEARCH_STEPS if proxy and s in proxy.ours and (t := proxy.ours[s].trips)),
+        default=None,
+    )
     # Round trips from "open" to the first users painted, with their count (the median run).
     proxy_open = proxy.ours.get("open") if proxy else None
     proxy_open_rt = proxy_open.trips if proxy_open is not None else None
     app, minimal = start
     values: dict[str, Any] = {
+        "search_p95_ms": search_p95,
         "worst_p95_ms": worst_p95,
         "heavy_stock_ratio": max(ratios, default=math.nan),
         "max_stall_ms": max(stalls, default=math.nan),
@@ -470,6 +507,8 @@ def summarise(
          f"{values['start_s']:.3f} s (minimal window {values['minimal_start_s']:.3f} s)"),
         ("step 1: cold start ≤ 1.3 times the minimal window measured beside it",
          values["start_ratio"] <= TARGETS["start_ratio"], f"{values['start_ratio']:.2f} times"),
+        ("step 7: search's first page painted, p95 ≤ 50 ms on SQLite and local PostgreSQL",
+         search_p95 <= TARGETS["search_p95_ms"], f"worst p95 {search_p95:.1f} ms"),
     ]
     if quick:
         checks.append(
@@ -489,6 +528,9 @@ def summarise(
             ("step 6: connected within 3 round trips",
              proxy_rt is not None and proxy_rt <= TARGETS["proxy_connect_rt"],
              f"{proxy_rt} round trips"),
+            ("step 7: search's first page in one round trip through the proxy",
+             proxy_search_rt == 1,
+             f"worst p95 {proxy_search:.1f} ms, {proxy_search_rt} round trips"),
             ("open → first users painted within 4 round trips + 30 ms through the proxy",
              proxy_open is not None and proxy_open_rt is not None
              and proxy_open_rt <= TARGETS["proxy_open_rt"]
@@ -521,7 +563,8 @@ def summary_line(values: dict[str, Any]) -> str:
         f"start_ratio={fmt(values['start_ratio'], 2)} "
         f"growth={fmt(values['growth'], 2)} "
         f"sort_p95_ms={fmt(values['sort_p95_ms'], 1)} "
-        f"sort_end_p95_ms={fmt(values['sort_end_p95_ms'], 1)}"
+        f"sort_end_p95_ms={fmt(values['sort_end_p95_ms'], 1)} "
+        f"search_p95_ms={fmt(values['search_p95_ms'], 1)}"
     )
 
 

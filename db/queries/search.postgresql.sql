@@ -2,19 +2,77 @@
 -- are tsquery text built by desktop/store/search.py from folded words and cast, never
 -- parsed, so nothing typed can make a syntax error. The tsvector expressions are exactly
 -- those of the GIN indexes of db/migrations/006_full_text_search.postgresql.sql.
+--
+-- search_posts, for speed: a GIN index finds the rare words at once but cannot hand its
+-- matches out in id order, so a common word (half of a million posts) had all its matches
+-- fetched and sorted for one page: seconds. So the newest :window posts and their comments
+-- are read first, newest first, by the primary key and idx_comments_post, stopping at
+-- :limit: a cheap LIKE on each word first, then the tsvector (40 µs a post) only for what
+-- passes. Only when they do not fill the page does the index search the older posts
+-- (`far_*`, each behind a one-row `near` so that nothing of it runs otherwise). The near
+-- parts test the tsvector through ts_match_vq(), which no index serves: the planner must
+-- not swap the ordered scan for a GIN one. `+ 0` keeps the far parts off the primary key
+-- and idx_comments_post, whose order the planner would otherwise walk through the whole
+-- table for a rare word. LATERAL keeps every part out of parallel plans, whose workers
+-- took longer to start than the search itself.
 
--- name: search_posts(posts_match, comments_match, after_id, limit)
-WITH hits AS (
-    SELECT p.id AS post_id, NULL::integer AS comment_id FROM posts p
-    WHERE (setweight(to_tsvector('simple', regexp_replace(left(title, 100000), '[^[:alnum:]]+', ' ', 'g')), 'A')
-           || setweight(to_tsvector('simple', regexp_replace(left(content, 100000), '[^[:alnum:]]+', ' ', 'g')), 'B'))
-          @@ CAST(:posts_match AS tsquery)
-      AND p.id < :after_id
-    UNION ALL
-    SELECT c.post_id, c.id FROM comments c
-    WHERE to_tsvector('simple', regexp_replace(left(body, 100000), '[^[:alnum:]]+', ' ', 'g'))
-          @@ CAST(:comments_match AS tsquery)
-      AND c.post_id < :after_id
+-- name: search_posts(posts_match, comments_match, after_id, limit, window)
+WITH edge AS MATERIALIZED (
+    SELECT coalesce(min(id), 0) AS low, count(*) AS seen,
+           -- every word searched, as a LIKE pattern: the words are letters and digits only
+           -- (desktop/store/search.py), so the quoted lexemes of the tsquery are exactly them
+           -- (chr(37) is the '%' wildcard: the driver would take a bare one for a parameter)
+           ARRAY(SELECT chr(37) || m[1] || chr(37)
+                 FROM regexp_matches(:comments_match, '''([^'']*)''', 'g') AS m) AS patterns
+    FROM (SELECT id FROM posts WHERE id < :after_id ORDER BY id DESC LIMIT :window) AS recent
+), near_posts AS MATERIALIZED (
+    SELECT near.post_id FROM edge CROSS JOIN LATERAL (
+    SELECT p.id AS post_id FROM posts p
+    WHERE p.id >= edge.low AND p.id < :after_id
+      AND lower(p.title || ' ' || p.content) LIKE ALL (edge.patterns)
+      AND ts_match_vq(
+            setweight(to_tsvector('simple', regexp_replace(left(p.title, 100000), '[^[:alnum:]]+', ' ', 'g')), 'A')
+            || setweight(to_tsvector('simple', regexp_replace(left(p.content, 100000), '[^[:alnum:]]+', ' ', 'g')), 'B'),
+            CAST(:posts_match AS tsquery))
+    ORDER BY p.id DESC LIMIT :limit) AS near
+), near_comments AS MATERIALIZED (
+    SELECT near.post_id, near.comment_id FROM edge CROSS JOIN LATERAL (
+    SELECT c.post_id, min(c.id) AS comment_id FROM comments c
+    WHERE c.post_id >= edge.low AND c.post_id < :after_id
+      AND lower(c.body) LIKE ALL (edge.patterns)
+      AND ts_match_vq(
+            to_tsvector('simple', regexp_replace(left(c.body, 100000), '[^[:alnum:]]+', ' ', 'g')),
+            CAST(:comments_match AS tsquery))
+    GROUP BY c.post_id ORDER BY c.post_id DESC LIMIT :limit) AS near
+), near AS MATERIALIZED (
+    SELECT edge.low, edge.seen, (
+        SELECT count(*) FROM (
+            SELECT post_id FROM near_posts UNION SELECT post_id FROM near_comments) AS u
+    ) AS found FROM edge
+), far_posts AS MATERIALIZED (
+    SELECT far.post_id FROM near CROSS JOIN LATERAL (
+        SELECT p.id AS post_id FROM posts p
+        WHERE (setweight(to_tsvector('simple', regexp_replace(left(p.title, 100000), '[^[:alnum:]]+', ' ', 'g')), 'A')
+               || setweight(to_tsvector('simple', regexp_replace(left(p.content, 100000), '[^[:alnum:]]+', ' ', 'g')), 'B'))
+              @@ CAST(:posts_match AS tsquery)
+          AND p.id + 0 < near.low
+        ORDER BY p.id + 0 DESC LIMIT :limit
+    ) AS far
+    WHERE near.found < :limit AND near.seen = :window
+), far_comments AS MATERIALIZED (
+    SELECT far.post_id, far.comment_id FROM near CROSS JOIN LATERAL (
+        SELECT c.post_id + 0 AS post_id, min(c.id) AS comment_id FROM comments c
+        WHERE to_tsvector('simple', regexp_replace(left(c.body, 100000), '[^[:alnum:]]+', ' ', 'g'))
+              @@ CAST(:comments_match AS tsquery)
+          AND c.post_id + 0 < near.low
+        GROUP BY 1 ORDER BY 1 DESC LIMIT :limit
+    ) AS far
+    WHERE near.found < :limit AND near.seen = :window
+), hits AS (
+    SELECT post_id, NULL::integer AS comment_id FROM near_posts
+    UNION ALL SELECT post_id, comment_id FROM near_comments
+    UNION ALL SELECT post_id, NULL FROM far_posts
+    UNION ALL SELECT post_id, comment_id FROM far_comments
 ), found AS (
     SELECT post_id,
            CASE WHEN count(comment_id) < count(*) THEN NULL ELSE min(comment_id) END AS comment_id
@@ -28,14 +86,20 @@ JOIN users u ON u.id = p.user_id
 LEFT JOIN comments c ON c.id = f.comment_id
 ORDER BY p.id DESC;
 
--- name: count_search(posts_match, comments_match)$
+-- name: count_search(posts_match, comments_match, at_most)$
+-- As in search.sqlite.sql: counted no further than :at_most + 1. ORDER BY `+ 0` makes each
+-- side read every match before its LIMIT: with a bare LIMIT the planner scans the whole
+-- table computing each tsvector (it expects a match soon), 20 s for a rare word; so the
+-- GIN index gives the matches, a bitmap, and the LIMIT only trims them.
 SELECT count(*) FROM (
-    SELECT p.id AS post_id FROM posts p
-    WHERE (setweight(to_tsvector('simple', regexp_replace(left(title, 100000), '[^[:alnum:]]+', ' ', 'g')), 'A')
-           || setweight(to_tsvector('simple', regexp_replace(left(content, 100000), '[^[:alnum:]]+', ' ', 'g')), 'B'))
-          @@ CAST(:posts_match AS tsquery)
+    (SELECT p.id AS post_id FROM posts p
+     WHERE (setweight(to_tsvector('simple', regexp_replace(left(title, 100000), '[^[:alnum:]]+', ' ', 'g')), 'A')
+            || setweight(to_tsvector('simple', regexp_replace(left(content, 100000), '[^[:alnum:]]+', ' ', 'g')), 'B'))
+           @@ CAST(:posts_match AS tsquery)
+     ORDER BY p.id + 0 LIMIT :at_most + 1)
     UNION
-    SELECT c.post_id FROM comments c
-    WHERE to_tsvector('simple', regexp_replace(left(body, 100000), '[^[:alnum:]]+', ' ', 'g'))
-          @@ CAST(:comments_match AS tsquery)
+    (SELECT DISTINCT c.post_id + 0 FROM comments c
+     WHERE to_tsvector('simple', regexp_replace(left(body, 100000), '[^[:alnum:]]+', ' ', 'g'))
+           @@ CAST(:comments_match AS tsquery)
+     ORDER BY 1 LIMIT :at_most + 1)
 ) AS found;

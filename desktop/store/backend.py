@@ -115,6 +115,11 @@ class Backend(abc.ABC):
     def run_script(self, sql: str) -> None:
         """Run several statements inside the current transaction (never committing it)."""
 
+    def script_statements(self, sql: str) -> list[str]:
+        """A script cut into statements where the backend can tell them apart; else the
+        whole script as one (run_script runs either)."""
+        return [sql]
+
     @abc.abstractmethod
     def bulk_insert(
         self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]

@@ -13,6 +13,7 @@ from desktop.store.migrations import (
     MigrationRunner,
     MigrationStatus,
     Progress,
+    RowsProgress,
 )
 from desktop.store.privileges import read_only_reason
 from desktop.store.urls import DatabaseUrl, parse_url
@@ -80,6 +81,7 @@ def open_checked(
     migrations_dir: Path | None = None,
     progress: Progress | None = None,
     lock: LockWait | None = None,
+    rows: RowsProgress | None = None,
 ) -> OpenedDatabase:
     """Open a database for the app: refuse another program's database, then migrate it.
 
@@ -96,7 +98,9 @@ def open_checked(
         runner = MigrationRunner(backend, migrations_dir)
         status = runner.status(survey)
         backend.prepare()
-        applied = runner.migrate(progress, lock=lock, survey=survey) if migrate else []
+        applied = (
+            runner.migrate(progress, lock=lock, survey=survey, rows=rows) if migrate else []
+        )
         if applied:  # the schema changed: read the checks again
             survey = backend.survey()
             status = runner.status(survey)

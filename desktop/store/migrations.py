@@ -68,6 +68,31 @@ class MigrationStatus:
 
 Progress = Callable[[Migration, int, int], None]
 
+
+@dataclass(frozen=True, slots=True)
+class FillProgress:
+    """Where a migration's fill of one table stands: rows read of `total` (about: counted
+    by id ranges), and the time left at the pace so far (None before the first batch)."""
+
+    migration: Migration
+    table: str
+    done: int
+    total: int
+    seconds_left: float | None
+
+
+RowsProgress = Callable[[FillProgress], None]
+
+# A statement that fills a table from every row of another (migration 006 builds its search
+# index so): run in id ranges of this many, so that a large database shows its progress
+# and Cancel is heard between batches. The statement's text, and so the file's checksum,
+# stays as it is: each batch is the same statement with a WHERE on the ids appended.
+FILL_BATCH_IDS = 50_000
+_WHOLE_TABLE_FILL = re.compile(
+    r"^\s*INSERT\s+INTO\s+\w+\s*\([^)]*\)\s*SELECT\s[^;]*?\sFROM\s+(?P<table>\w+)\s*;?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
 LOCK_WAIT_LIMIT_S = 60.0
 LOCK_POLL_S = 0.1
 
@@ -75,6 +100,17 @@ LOCK_POLL_S = 0.1
 def lock_wait_message(seconds: float) -> str:
     """What the person reads while another Postdesk migrates the same database."""
     return f"Another Postdesk is updating this database… (waiting {int(seconds)} s)"
+
+
+def fill_message(fill: FillProgress) -> str:
+    """What the person reads while a migration fills a table (Cancel undoes it whole)."""
+    left = (
+        "" if fill.seconds_left is None else f", about {max(1, round(fill.seconds_left))} s left"
+    )
+    return (
+        f"Updating the database (migration {fill.migration.version}): "
+        f"{fill.done:,} of {fill.total:,} {fill.table}{left}…"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +131,7 @@ class LockWait:
         started = time.monotonic()
         reported: int | None = None
         while True:
-            self._check_cancelled()
+            self.check_cancelled()
             if backend.try_migration_lock():
                 return
             waited = time.monotonic() - started
@@ -106,7 +142,8 @@ class LockWait:
                 self.report(waited)
             time.sleep(self.poll_s)
 
-    def _check_cancelled(self) -> None:
+    def check_cancelled(self) -> None:
+        """Raise MigrationCancelledError if the person has cancelled."""
         if self.cancelled is not None and self.cancelled():
             raise MigrationCancelledError(
                 "The update was cancelled; the database stays at its previous version."
@@ -199,6 +236,7 @@ class MigrationRunner:
         progress: Progress | None = None,
         *,
         lock: LockWait | None = None,
+        rows: RowsProgress | None = None,
         survey: Survey | None = None,
     ) -> list[Migration]:
         """Apply every pending migration in order; returns those this call applied.
@@ -208,6 +246,9 @@ class MigrationRunner:
         With migrations pending, a role (or a read-only file) that could not apply them is
         refused before the first one starts (MigrationNotAllowedError). With `survey`, its
         history stands for the first reading (pending ones are read again under the lock).
+        `rows` hears how a migration that fills a table from another is getting on
+        (FillProgress), between batches, where `lock.cancelled` is also asked: a cancel
+        undoes the migration whole.
         """
         known = self.known()
         has_history, history = self._read_history(survey)
@@ -218,7 +259,9 @@ class MigrationRunner:
         applied_now: list[Migration] = []
         for index, migration in enumerate(known):
             if migration.version not in done:
-                if self._apply_if_pending(migration, known, lock or LockWait(), has_history):
+                if self._apply_if_pending(
+                    migration, known, lock or LockWait(), has_history, rows
+                ):
                     applied_now.append(migration)
                 has_history = True
             if progress is not None:
@@ -226,7 +269,12 @@ class MigrationRunner:
         return applied_now
 
     def _apply_if_pending(
-        self, migration: Migration, known: Sequence[Migration], lock: LockWait, has_history: bool
+        self,
+        migration: Migration,
+        known: Sequence[Migration],
+        lock: LockWait,
+        has_history: bool,
+        rows: RowsProgress | None = None,
     ) -> bool:
         # The lock lasts as long as the transaction (nothing depends on the session, so it
         # works through a transaction-pooling PgBouncer), and the history is read again
@@ -241,7 +289,7 @@ class MigrationRunner:
                 if any(row.version == migration.version for row in applied):
                     return False
                 started = time.monotonic()
-                self.backend.run_script(migration.sql())
+                self._run(migration, lock, rows)
                 self.backend.queries.record_migration(
                     self.backend.conn,
                     version=migration.version,
@@ -258,6 +306,44 @@ class MigrationRunner:
                 f"Migration {migration.version} ({migration.name}) failed and was undone; "
                 f"the database stays at its previous version. {exc}"
             ) from exc
+
+    def _run(self, migration: Migration, lock: LockWait, rows: RowsProgress | None) -> None:
+        for statement in self.backend.script_statements(migration.sql()):
+            fill = _WHOLE_TABLE_FILL.match(statement)
+            if fill is None:
+                self.backend.run_script(statement)
+            else:
+                self._fill_in_batches(migration, statement, fill["table"], lock, rows)
+
+    def _fill_in_batches(
+        self,
+        migration: Migration,
+        statement: str,
+        table: str,
+        lock: LockWait,
+        rows: RowsProgress | None,
+    ) -> None:
+        """The statement once per id range of `table` (ids, counts: integers in the text)."""
+        first, last, total = self.backend.execute(
+            f"SELECT coalesce(min(id), 0), coalesce(max(id), 0), count(*) FROM {table}"
+        )[0]
+        head = statement.strip().rstrip(";")
+        started = time.monotonic()
+        low = int(first) - 1
+        while low < int(last):
+            lock.check_cancelled()
+            high = low + FILL_BATCH_IDS
+            self.backend.run_script(f"{head} WHERE id > {low} AND id <= {high}")
+            low = high
+            if rows is not None:
+                share = min(1.0, (low - int(first) + 1) / (int(last) - int(first) + 1))
+                spent = time.monotonic() - started
+                rows(
+                    FillProgress(
+                        migration, table, round(share * int(total)), int(total),
+                        spent * (1 - share) / share,
+                    )
+                )
 
     def _read_history(self, survey: Survey | None) -> tuple[bool, list[AppliedMigration]]:
         """Whether there is a history table, and what it holds."""

@@ -310,8 +310,11 @@ class Queries(Protocol):
         comments_match: str,
         after_id: int,
         limit: int,
+        window: int,
     ) -> list[SearchRow]: ...
-    def count_search(self, conn: Connection, *, posts_match: str, comments_match: str) -> int: ...
+    def count_search(
+        self, conn: Connection, *, posts_match: str, comments_match: str, at_most: int
+    ) -> int: ...
 
     # -- copying.<dialect>.sql ----------------------------------------------------------------
     def copy_users_batch(

@@ -725,25 +725,32 @@ class Repository:
                     comments_match=comments_match,
                     after_id=start.post_id,
                     limit=limit + 1,
+                    window=search.NEWEST_FIRST_WINDOW,
                 )
             )
         hits = [self._search_hit(row, query) for row in rows[:limit]]
         more = len(rows) > limit
         return Page(hits, search.SearchCursor(hits[-1].post_id) if more else None)
 
-    def count_search(self, text: str) -> int:
-        """How many posts search_posts finds in all."""
+    def count_search(self, text: str, at_most: int | None = None) -> int:
+        """How many posts search_posts finds in all; given `at_most`, counted no further:
+        above it the answer is at_most + 1 ("more than at_most"), found without reading
+        every match of a common word."""
         from desktop.store import search
 
+        bound = search.COUNT_ALL if at_most is None else at_most
         query = search.parse(text)
         if query.empty or query.impossible:
             return 0
         posts_match, comments_match = self._search_matches(query)
         with self.db.reading():
             found = self.q.count_search(
-                self.db.conn, posts_match=posts_match, comments_match=comments_match
+                self.db.conn,
+                posts_match=posts_match,
+                comments_match=comments_match,
+                at_most=bound,
             )
-        return int(found)
+        return min(int(found), bound + 1)
 
     def _search_matches(self, query: search.SearchQuery) -> tuple[str, str]:
         from desktop.store import search

@@ -40,6 +40,11 @@ MAX_TERMS = 16
 MAX_WORD_BYTES = 2047  # PostgreSQL's longest indexed word (bytes of UTF-8)
 INDEXED_CHARS = 100_000  # as db/migrations/006_full_text_search.*.sql index
 SNIPPET_CHARS = 160
+COUNT_ALL = 2**62  # count_search's bound when every match is to be counted
+# search_posts looks at the newest this many posts (and their comments) first, by id, and
+# asks the full-text index for older ones only when those do not fill the page: a common
+# word's page comes from them alone (db/queries/search.*.sql).
+NEWEST_FIRST_WINDOW = 2000
 
 
 def is_word_char(char: str) -> bool:

@@ -13,7 +13,13 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from desktop.store.backend import Backend
 from desktop.store.connection import load_driver, open_checked
 from desktop.store.errors import StoreError
-from desktop.store.migrations import LockWait, Migration, lock_wait_message
+from desktop.store.migrations import (
+    FillProgress,
+    LockWait,
+    Migration,
+    fill_message,
+    lock_wait_message,
+)
 from desktop.store.urls import DatabaseUrl
 from desktop.ui import prompts
 from desktop.ui.background import Task
@@ -39,6 +45,10 @@ def _open(url: DatabaseUrl, create: bool, task: Task, adopt: bool = False) -> Op
     def progress(migration: Migration, index: int, total: int) -> None:
         task.report(f"Checking the schema: migration {migration.version} ({index} of {total})…")
 
+    def rows(fill: FillProgress) -> None:
+        # A long one on a large database (006's search index): rows and time left.
+        task.report(fill_message(fill))
+
     # Another Postdesk may be migrating the same server database: say so while waiting,
     # and let Cancel end the wait (the database then stays at its old version).
     lock = LockWait(
@@ -55,7 +65,7 @@ def _open(url: DatabaseUrl, create: bool, task: Task, adopt: bool = False) -> Op
         adopted = [m.version for m in adopt_database(url, lock=lock).applied]
     task.report(f"Opening {url.display()}…")
     _load_driver_in_short_turns(url)
-    opened = open_checked(url, create=create, progress=progress, lock=lock)
+    opened = open_checked(url, create=create, progress=progress, lock=lock, rows=rows)
     backend = opened.backend
     applied = adopted + [m.version for m in opened.applied]
     return Opened(

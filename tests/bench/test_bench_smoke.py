@@ -13,7 +13,7 @@ SUMMARY = re.compile(r"^bench:(?: [a-z0-9_]+=\S+)+$")
 KEYS = (
     "worst_p95_ms", "heavy_stock_ratio", "max_stall_ms", "rss_mb", "start_s",
     "proxy_first_rows_ms", "proxy_connect_rt", "proxy_open_rt", "start_ratio", "growth",
-    "sort_p95_ms",
+    "sort_p95_ms", "search_p95_ms",
 )
 
 
@@ -43,6 +43,9 @@ def test_the_benchmark_runs_and_ends_with_its_summary_line(tmp_path):
     assert "proxy_first_rows_ms=na" in last  # no PostgreSQL asked for
     report = (tmp_path / "results-quick.md").read_text()
     assert "full ÷ quick p95" in report
-    for step in ("cold start", "select heavy user", "select heavy post", "Ctrl+End", "filter"):
+    for step in (
+        "cold start", "select heavy user", "select heavy post", "Ctrl+End", "filter",
+        "search a common word",
+    ):
         assert step in report
     assert report.rstrip().splitlines()[-1] == last

@@ -149,6 +149,10 @@ def test_both_backends_find_what_the_reference_finds(
         assert got == want, query_text
         assert repo.count_search(query_text) == len(want)
         assert _paged(repo, query_text, 2) == want, query_text
+        for window in (1, 3):  # the newest posts first, then the index for older ones
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(search, "NEWEST_FIRST_WINDOW", window)
+                assert _paged(repo, query_text, 2) == want, (query_text, window)
 
 
 @SLOW
@@ -289,6 +293,41 @@ def test_results_are_keyset_paged_newest_first(repo: Repository) -> None:
         after = page.after
     assert seen == sorted(ids, reverse=True)
     assert repo.count_search("loom") == 7
+
+
+def test_a_capped_count_says_more_without_counting_on(repo: Repository) -> None:
+    user = repo.create_user("Ada", "ada@example.org")
+    posts = [repo.create_post(user.id, f"loom {n}", "text").id for n in range(4)]
+    plain = repo.create_post(user.id, "plain", "text")
+    repo.create_comment(plain.id, "a loom in a comment")
+    repo.create_comment(posts[0], "another loom")  # its post is counted once
+    assert repo.count_search("loom") == 5
+    assert repo.count_search("loom", at_most=5) == 5
+    assert repo.count_search("loom", at_most=4) == 5  # "more than 4"
+    assert repo.count_search("loom", at_most=2) == 3
+    assert repo.count_search("loom", at_most=0) == 1
+
+
+@pytest.mark.parametrize("window", [1, 2, 5, 100])
+def test_comments_found_whatever_order_they_were_written_in(
+    repo: Repository, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    """Comment ids need not follow their posts' ids: a late comment on an old post, an
+    early one on the newest post, posts matching by themselves and through comments."""
+    monkeypatch.setattr(search, "NEWEST_FIRST_WINDOW", window)
+    user = repo.create_user("Ada", "ada@example.org")
+    posts = [repo.create_post(user.id, f"post {n}", "text").id for n in range(6)]
+    newest_first = repo.create_comment(posts[5], "a loom early")
+    repo.create_post(user.id, "loom itself", "text")  # posts[6], matching by its title
+    for n in (2, 4):
+        repo.create_comment(posts[n], "nothing here")
+    late = repo.create_comment(posts[0], "a loom, late")
+    also = repo.create_comment(posts[3], "loom too")
+    want = [(posts[5] + 1, None), (posts[5], newest_first.id), (posts[3], also.id),
+            (posts[0], late.id)]
+    for size in (1, 2, 3, 10):
+        assert _paged(repo, "loom", size) == want, size
+    assert repo.count_search("loom") == 4
 
 
 def test_snippet_marks_every_matched_word() -> None:

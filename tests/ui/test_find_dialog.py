@@ -130,3 +130,15 @@ def test_every_control_has_an_accessible_name(qtbot: Bot, desk: Desk) -> None:
                 isinstance(control, QAbstractButton) and control.text()
             ), control
     assert dialog.heading.buddy() is dialog.table
+
+
+def test_the_heading_counts_only_so_far(qtbot: Bot, desk: Desk, monkeypatch: Any) -> None:
+    """A common word is counted no further than COUNT_AT_MOST: the heading says "more than",
+    until every page is in and the rows themselves are the count."""
+    monkeypatch.setattr("desktop.ui.dialogs.find_dialog.COUNT_AT_MOST", 2)
+    dialog = open_find(qtbot, desk)
+    search(qtbot, desk, dialog, "on")
+    assert dialog.heading.text() == "Results (3 posts match)"
+    dialog.results.search("on")  # again, its count now arriving before all its pages
+    dialog.results.total_changed.emit(3)  # what a count capped at 2 reports
+    assert dialog.heading.text() == "Results (more than 2 posts match)"

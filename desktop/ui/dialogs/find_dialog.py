@@ -43,6 +43,9 @@ from desktop.ui.worker import Worker
 Index = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 50
 SEARCH_DELAY_MS = 250
+# The heading counts this far and then says "more than": a common word matches most of a
+# million posts, and counting them all would hold the worker (and the next page) for seconds.
+COUNT_AT_MOST = 1000
 SnippetRole = Qt.ItemDataRole.UserRole + 1
 HitRole = Qt.ItemDataRole.UserRole
 
@@ -61,7 +64,7 @@ def snippet_html(found: Snippet) -> str:
 
 class SearchResults(QAbstractTableModel):
     """The posts found, a keyset page at a time (one query a page); the total comes after
-    the first page, in a query of its own."""
+    the first page, in a query of its own that counts no further than COUNT_AT_MOST + 1."""
 
     headers = ("Title", "Author", "Date", "Match")
     total_changed = Signal(object)  # int, or None while counting
@@ -95,11 +98,16 @@ class SearchResults(QAbstractTableModel):
         self._fetch()
         generation = self._generation
         self.worker.submit(
-            lambda repo: repo.count_search(text),
+            lambda repo: repo.count_search(text, at_most=COUNT_AT_MOST),
             lambda total: self._counted(generation, total),
             lambda error: self._failed(generation, error),
             owner=self,
         )
+
+    @property
+    def complete(self) -> bool:
+        """Every page is in: the rows are the exact count."""
+        return self._ended
 
     def hit(self, row: int) -> SearchHit | None:
         return self._hits[row] if 0 <= row < len(self._hits) else None
@@ -167,12 +175,13 @@ class SearchResults(QAbstractTableModel):
             self.endInsertRows()
         self._after = page.after
         self._ended = page.after is None
-        if self._ended and self.total is None:
+        if self._ended and self.total != len(self._hits):
             self._set_total(len(self._hits))
 
     def _counted(self, generation: int, total: int) -> None:
         if generation == self._generation:
-            self._set_total(total)
+            # Every page already here: their rows are the exact count, capped or not.
+            self._set_total(len(self._hits) if self._ended else total)
 
     def _failed(self, generation: int, error: StoreError) -> None:
         if generation != self._generation:
@@ -350,7 +359,11 @@ class FindDialog(QDialog):
             said = "No posts match" if self.results.text else "Results"
             self.heading.setText(said)
         else:
-            said = f"{total:,} {'post matches' if total == 1 else 'posts match'}"
+            said = (
+                f"more than {COUNT_AT_MOST:,} posts match"
+                if total > COUNT_AT_MOST and not self.results.complete
+                else f"{total:,} {'post matches' if total == 1 else 'posts match'}"
+            )
             self.heading.setText(f"Results ({said})")
         if self.results.text:
             announce(self.table, said + ".")

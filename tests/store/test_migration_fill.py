@@ -1,0 +1,66 @@
+"""A migration that fills a table from another (006 builds its search index so) runs in id
+ranges: progress between them, and a cancel between them undoes the migration whole."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from desktop import paths
+from desktop.store import migrations as migrations_module
+from desktop.store.connection import open_database
+from desktop.store.errors import MigrationCancelledError
+from desktop.store.migrations import FillProgress, LockWait, MigrationRunner
+from desktop.store.repository import Repository
+
+SEARCH_VERSION = "006"
+
+
+@pytest.fixture
+def before_search(tmp_path: Path) -> Path:
+    folder = Path(shutil.copytree(paths.migrations_dir(), tmp_path / "migrations"))
+    for path in folder.glob("*.sql"):
+        if path.name[:3] >= SEARCH_VERSION:
+            path.unlink()
+    return folder
+
+
+def _filled(url: str, before_search: Path, posts: int) -> None:
+    with open_database(url, create=True, migrations_dir=before_search) as backend:
+        repo = Repository(backend)
+        user = repo.create_user("Ada", "ada@example.org")
+        for n in range(posts):
+            post = repo.create_post(user.id, f"loom {n}", "text")
+            repo.create_comment(post.id, f"shuttle {n}")
+
+
+def test_the_index_build_reports_rows_and_can_be_cancelled(
+    tmp_path: Path, before_search: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's 006 fills its FTS5 tables from posts and comments (PostgreSQL's builds two
+    GIN indexes, one statement each)."""
+    sqlite_url = str(tmp_path / "fill.sqlite3")
+    monkeypatch.setattr(migrations_module, "FILL_BATCH_IDS", 2)
+    _filled(sqlite_url, before_search, 7)
+    heard: list[FillProgress] = []
+    with open_database(sqlite_url, migrate=False) as backend:
+        runner = MigrationRunner(backend)
+        stop = LockWait(cancelled=lambda: len(heard) >= 3)
+        with pytest.raises(MigrationCancelledError):
+            runner.migrate(lock=stop, rows=heard.append)
+        assert runner.status().current_version == "003"
+        assert "posts_search" not in backend.table_names()
+        assert [(p.table, p.done) for p in heard] == [("posts", 2), ("posts", 4), ("posts", 6)]
+
+        heard.clear()
+        runner.migrate(rows=heard.append)
+        assert runner.status().current_version == runner.known()[-1].version
+        by_table = {t: [p.done for p in heard if p.table == t] for t in ("posts", "comments")}
+        assert by_table == {"posts": [2, 4, 6, 7], "comments": [2, 4, 6, 7]}
+        assert all(p.total == 7 and p.seconds_left is not None for p in heard)
+        assert heard[-1].seconds_left == 0
+        repo = Repository(backend)
+        assert repo.count_search("loom") == 7
+        assert repo.count_search("shuttle") == 7
