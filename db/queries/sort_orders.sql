@@ -132,6 +132,13 @@ SELECT (SELECT count(*) FROM user_post_counts oc JOIN users o ON o.id = oc.user_
 FROM user_post_counts c JOIN users u ON u.id = c.user_id
 WHERE u.id = :id AND (lower(u.name) LIKE lower(:pattern) ESCAPE '\' OR lower(u.email) LIKE lower(:pattern) ESCAPE '\');
 
+-- The same with no filter: the count runs on the (post_count, user_id) index alone.
+-- name: all_user_position_by_posts(id)$
+SELECT (SELECT count(*) FROM user_post_counts oc
+        WHERE (oc.post_count, oc.user_id) < (c.post_count, c.user_id)) AS position
+FROM user_post_counts c JOIN users u ON u.id = c.user_id
+WHERE u.id = :id;
+
 -- A user's posts by title.
 -- name: list_posts_by_title_asc(user_id, pattern, after_value, after_id, limit)
 SELECT p.id, p.user_id, p.title, p.content, p.created_at,
@@ -196,6 +203,13 @@ SELECT (SELECT count(*) FROM posts o
           AND (o.title, o.id) < (p.title, p.id)) AS position
 FROM posts p
 WHERE p.id = :id AND p.user_id = :user_id AND lower(p.title) LIKE lower(:pattern) ESCAPE '\';
+
+-- The same with no filter: the count runs on the (user_id, title, id) index alone.
+-- name: all_post_position_by_title(id, user_id)$
+SELECT (SELECT count(*) FROM posts o
+        WHERE o.user_id = p.user_id AND (o.title, o.id) < (p.title, p.id)) AS position
+FROM posts p
+WHERE p.id = :id AND p.user_id = :user_id;
 
 -- A user's posts oldest first. Posts without a created_at still come last (a missing date
 -- is not an early one), among themselves in id order, the way the dates go.

@@ -660,7 +660,8 @@ class Repository:
         """How many users come before this one in list_users' order with this filter;
         None when the filtered list does not hold the user (or the user is gone)."""
         if order != USERS_BY_NAME:
-            return self.sorted.user_position(order, user_id, like_pattern(filter_text))
+            everyone = not trimmed(filter_text)
+            return self.sorted.user_position(order, user_id, like_pattern(filter_text), everyone)
         with self.db.reading():
             found = self.q.user_position(
                 self.db.conn, id=user_id, pattern=like_pattern(filter_text)
@@ -680,7 +681,10 @@ class Repository:
             sorting.check_order(order, POST_ORDER_KEYS)
             pattern = like_pattern(filter_text)
             if order.key == "title":
-                return self.sorted.post_position_by_title(order, post_id, user_id, pattern)
+                everyone = not trimmed(filter_text)
+                return self.sorted.post_position_by_title(
+                    order, post_id, user_id, pattern, everyone
+                )
             return self.sorted.post_position_oldest_first(post_id, user_id, pattern)
         with self.db.reading():
             found = self.q.post_position(

@@ -145,16 +145,25 @@ class SortedLists:
     def _user_cursor(self, order: Order) -> Callable[[User], KeyCursor]:
         return lambda user: KeyCursor(self.user_value(user, order), user.id)
 
-    def user_position(self, order: Order, user_id: int, pattern: str) -> int | None:
+    def user_position(
+        self, order: Order, user_id: int, pattern: str, everyone: bool = False
+    ) -> int | None:
         """Where the user stands: counted from the start ascending, from the end descending
-        (the order is total, so the one is the other turned round)."""
+        (the order is total, so the one is the other turned round). `everyone`: no filter,
+        so the length is a plain count (no pattern tried on every row)."""
         check_order(order, USER_ORDER_KEYS)
         name = "user_position" if order.key == "name" else f"user_position_by_{order.key}"
         with self.db.reading():
-            found = self._named(name)(self.db.conn, id=user_id, pattern=pattern)
+            if everyone and order.key == "posts":
+                found = self.q.all_user_position_by_posts(self.db.conn, id=user_id)
+            else:
+                found = self._named(name)(self.db.conn, id=user_id, pattern=pattern)
             if found is None or not order.descending:
                 return None if found is None else int(found)
-            total = self.q.count_users(self.db.conn, pattern=pattern)
+            if everyone:
+                total = self.q.count_all_users(self.db.conn)
+            else:
+                total = self.q.count_users(self.db.conn, pattern=pattern)
         return int(total) - 1 - int(found)
 
     # -- posts by title ---------------------------------------------------------------------
@@ -210,15 +219,23 @@ class SortedLists:
         return paged([self._post(row) for row in rows], limit, more, _title_cursor)
 
     def post_position_by_title(
-        self, order: Order, post_id: int, user_id: int, pattern: str
+        self, order: Order, post_id: int, user_id: int, pattern: str, everyone: bool = False
     ) -> int | None:
         with self.db.reading():
-            found = self.q.post_position_by_title(
-                self.db.conn, id=post_id, user_id=user_id, pattern=pattern
-            )
+            if everyone:
+                found = self.q.all_post_position_by_title(
+                    self.db.conn, id=post_id, user_id=user_id
+                )
+            else:
+                found = self.q.post_position_by_title(
+                    self.db.conn, id=post_id, user_id=user_id, pattern=pattern
+                )
             if found is None or not order.descending:
                 return None if found is None else int(found)
-            total = self.q.count_posts(self.db.conn, user_id=user_id, pattern=pattern)
+            if everyone:
+                total = self.q.count_all_posts(self.db.conn, user_id=user_id)
+            else:
+                total = self.q.count_posts(self.db.conn, user_id=user_id, pattern=pattern)
         return int(total) - 1 - int(found)
 
     # -- posts oldest first (undated ones still last) ---------------------------------------
