@@ -11,6 +11,12 @@ FROM users u
 WHERE u.id = :id
   AND (lower(u.name) LIKE lower(:pattern) ESCAPE '\' OR lower(u.email) LIKE lower(:pattern) ESCAPE '\');
 
+-- The same with no filter: counted on the (name, id) index alone.
+-- name: all_user_position(id)$
+SELECT (SELECT count(*) FROM users o WHERE (o.name, o.id) < (u.name, u.id)) AS position
+FROM users u
+WHERE u.id = :id;
+
 -- Newest first; posts without a created_at come after every dated one, highest id first.
 -- name: post_position(id, user_id, pattern)$
 SELECT (SELECT count(*) FROM posts o
@@ -22,6 +28,16 @@ SELECT (SELECT count(*) FROM posts o
 FROM posts p
 WHERE p.id = :id AND p.user_id = :user_id
   AND lower(p.title) LIKE lower(:pattern) ESCAPE '\';
+
+-- The same with no filter: counted on the (user_id, created_at, id) index alone.
+-- name: all_post_position(id, user_id)$
+SELECT (SELECT count(*) FROM posts o
+        WHERE o.user_id = p.user_id
+          AND CASE WHEN p.created_at IS NULL
+                   THEN o.created_at IS NOT NULL OR o.id > p.id
+                   ELSE (o.created_at, o.id) > (p.created_at, p.id) END) AS position
+FROM posts p
+WHERE p.id = :id AND p.user_id = :user_id;
 
 -- name: comment_position(id, post_id)$
 SELECT (SELECT count(*) FROM comments o WHERE o.post_id = c.post_id AND o.id < c.id) AS position

@@ -81,6 +81,12 @@ SELECT (SELECT count(*) FROM user_post_counts oc JOIN users o ON o.id = oc.user_
 FROM user_post_counts c JOIN users u ON u.id = c.user_id
 WHERE u.id = :id AND (lower(u.name) LIKE lower(:pattern) ESCAPE '\' OR lower(u.email) LIKE lower(:pattern) ESCAPE '\');
 
+-- The same with no filter: counted on the email index alone.
+-- name: all_user_position_by_email(id)$
+SELECT (SELECT count(*) FROM users o WHERE (o.email, o.id) < (u.email, u.id)) AS position
+FROM users u
+WHERE u.id = :id;
+
 -- Users by number of posts.
 -- name: list_users_by_posts_asc(pattern, after_value, after_id, limit)
 SELECT u.id, u.name, u.email, u.created_at, c.post_count, u.version
@@ -264,6 +270,16 @@ SELECT (SELECT count(*) FROM posts o
 FROM posts p
 WHERE p.id = :id AND p.user_id = :user_id
   AND lower(p.title) LIKE lower(:pattern) ESCAPE '\';
+
+-- The same with no filter: counted on the (user_id, created_at, id) index alone.
+-- name: all_post_position_by_date_asc(id, user_id)$
+SELECT (SELECT count(*) FROM posts o
+        WHERE o.user_id = p.user_id
+          AND CASE WHEN p.created_at IS NULL
+                   THEN o.created_at IS NOT NULL OR o.id < p.id
+                   ELSE (o.created_at, o.id) < (p.created_at, p.id) END) AS position
+FROM posts p
+WHERE p.id = :id AND p.user_id = :user_id;
 
 -- A post's comments, the latest written first.
 -- name: list_comments_desc(post_id, after_id, limit)

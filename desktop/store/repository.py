@@ -659,14 +659,8 @@ class Repository:
     ) -> int | None:
         """How many users come before this one in list_users' order with this filter;
         None when the filtered list does not hold the user (or the user is gone)."""
-        if order != USERS_BY_NAME:
-            everyone = not trimmed(filter_text)
-            return self.sorted.user_position(order, user_id, like_pattern(filter_text), everyone)
-        with self.db.reading():
-            found = self.q.user_position(
-                self.db.conn, id=user_id, pattern=like_pattern(filter_text)
-            )
-        return None if found is None else int(found)
+        everyone = not trimmed(filter_text)
+        return self.sorted.user_position(order, user_id, like_pattern(filter_text), everyone)
 
     def post_position(
         self,
@@ -677,19 +671,19 @@ class Repository:
         order: Order = POSTS_NEWEST_FIRST,
     ) -> int | None:
         """The same for a post in list_posts(user_id, filter_text)."""
-        if order != POSTS_NEWEST_FIRST:
-            sorting.check_order(order, POST_ORDER_KEYS)
-            pattern = like_pattern(filter_text)
-            if order.key == "title":
-                everyone = not trimmed(filter_text)
-                return self.sorted.post_position_by_title(
-                    order, post_id, user_id, pattern, everyone
-                )
-            return self.sorted.post_position_oldest_first(post_id, user_id, pattern)
+        sorting.check_order(order, POST_ORDER_KEYS)
+        pattern, everyone = like_pattern(filter_text), not trimmed(filter_text)
+        if order.key == "title":
+            return self.sorted.post_position_by_title(order, post_id, user_id, pattern, everyone)
+        if not order.descending:
+            return self.sorted.post_position_oldest_first(post_id, user_id, pattern, everyone)
         with self.db.reading():
-            found = self.q.post_position(
-                self.db.conn, id=post_id, user_id=user_id, pattern=like_pattern(filter_text)
-            )
+            if everyone:
+                found = self.q.all_post_position(self.db.conn, id=post_id, user_id=user_id)
+            else:
+                found = self.q.post_position(
+                    self.db.conn, id=post_id, user_id=user_id, pattern=pattern
+                )
         return None if found is None else int(found)
 
     def comment_position(

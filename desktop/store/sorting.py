@@ -154,8 +154,8 @@ class SortedLists:
         check_order(order, USER_ORDER_KEYS)
         name = "user_position" if order.key == "name" else f"user_position_by_{order.key}"
         with self.db.reading():
-            if everyone and order.key == "posts":
-                found = self.q.all_user_position_by_posts(self.db.conn, id=user_id)
+            if everyone:
+                found = self._named(f"all_{name}")(self.db.conn, id=user_id)
             else:
                 found = self._named(name)(self.db.conn, id=user_id, pattern=pattern)
             if found is None or not order.descending:
@@ -291,11 +291,18 @@ class SortedLists:
                 )
         return self.dated_page(rows, limit)
 
-    def post_position_oldest_first(self, post_id: int, user_id: int, pattern: str) -> int | None:
+    def post_position_oldest_first(
+        self, post_id: int, user_id: int, pattern: str, everyone: bool = False
+    ) -> int | None:
         with self.db.reading():
-            found = self.q.post_position_by_date_asc(
-                self.db.conn, id=post_id, user_id=user_id, pattern=pattern
-            )
+            if everyone:
+                found = self.q.all_post_position_by_date_asc(
+                    self.db.conn, id=post_id, user_id=user_id
+                )
+            else:
+                found = self.q.post_position_by_date_asc(
+                    self.db.conn, id=post_id, user_id=user_id, pattern=pattern
+                )
         return None if found is None else int(found)
 
     def _dated_at(self, user_id: int, pattern: str, offset: int, limit: int) -> list[PostRow]:
