@@ -41,7 +41,6 @@ from desktop.ui.views import ListPane
 from desktop.ui.worker import Worker
 
 Then = Callable[[], None]
-TITLES = {Kind.USER: "Users", Kind.POST: "Posts", Kind.COMMENT: "Comments"}
 AnyHandler = RecordHandler[Any]
 
 
@@ -229,7 +228,7 @@ class Editing(QObject):
         model = self.handler(kind).model
         way = "descending" if model.order.descending else "ascending"
         column = model.headers[model.sort_column()]
-        self.message.emit(f"{TITLES[kind]} sorted by {column}, {way}.")
+        self.message.emit(f"{kind.value.capitalize()}s sorted by {column}, {way}.")
         query = model.query
         if query is None:  # the next list comes in the new order
             return
