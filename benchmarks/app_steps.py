@@ -338,6 +338,17 @@ class Bench:
         self.extra["scroll_bar_maximum_at_end"] = bar.maximum()
 
 
+# The step groups after opening, in the order the bench runs them.
+STEPS: dict[str, Any] = {
+    "users": lambda bench, args: bench.select_users(),
+    "posts": lambda bench, args: bench.select_posts(),
+    "filter": lambda bench, args: bench.filter_users(),
+    "end": lambda bench, args: bench.ctrl_end(),
+    "sort": lambda bench, args: bench.sort_steps(),
+    "scroll": lambda bench, args: bench.scroll_through(args.scroll_pages),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("facts", type=Path)
@@ -345,6 +356,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--proxy", action="store_true", help="through a 50 ms round-trip proxy")
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--scroll-pages", type=int, default=0, help="0: to the end")
+    parser.add_argument(
+        "--only", choices=sorted(STEPS), action="append",
+        help="run only these step groups (repeatable; default: all, in the bench's order)",
+    )
     args = parser.parse_args(argv)
     facts = json.loads(args.facts.read_text())
     app = QApplication(sys.argv[:1])
@@ -359,12 +374,9 @@ def main(argv: list[str] | None = None) -> int:
         bench = Bench(facts, proxy, args.runs, url)
         bench.extra["rss_at_start_mb"] = benchlib.rss_mb()
         bench.open(url)
-        bench.select_users()
-        bench.select_posts()
-        bench.filter_users()
-        bench.ctrl_end()
-        bench.sort_steps()
-        bench.scroll_through(args.scroll_pages)
+        for name, step in STEPS.items():
+            if not args.only or name in args.only:
+                step(bench, args)
         benchlib.dump_results(bench.results, bench.extra, args.out)
     finally:
         if bench is not None:

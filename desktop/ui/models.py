@@ -9,6 +9,7 @@ one that are still on their way are dropped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -97,6 +98,21 @@ class Resync(Generic[R]):
     selected: tuple[int, int | None, R | None] | None  # id, row now (None: gone), record
 
 
+@dataclass(frozen=True)
+class Listing(Generic[R]):
+    """A whole new list read at once (see PagedModel.read_listing): its length, one page of
+    it around the kept record and where that record stands (None: not listed, or none
+    was asked for)."""
+
+    query: Query
+    total: int
+    start: int  # the row of page.items[0]
+    page: Page[R, Any]
+    cells: list[tuple[str, ...]]
+    position: int | None
+    token: int
+
+
 class PagedModel(QAbstractTableModel, Generic[R]):
     """Rows of one record type, loaded a page at a time through the worker.
 
@@ -132,6 +148,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self._inflight: list[tuple[int, int]] = []  # [start, end) ranges being fetched
         self._ended = False  # a page said there is nothing after it
         self._generation = 0
+        self._listing = 0  # read_listing's newest request: an older answer is dropped
         self.total: int | None = None
         self.order = self.default_order
         self._placeholder = ("…",) + ("",) * (len(self.headers) - 1)
@@ -200,6 +217,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             else:
                 self.order = query.order
         self._generation += 1
+        self._listing += 1  # a listing read before this must not replace it
         self.beginResetModel()
         self.query = query
         self._rows, self._cells = [], []
@@ -217,6 +235,77 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             self._request_count()
         else:
             self._fetch(0, None, counted=True)  # both cheap: one round trip for the two
+
+    def read_listing(
+        self, query: Query, keep_id: int | None, ready: Callable[[Listing[R]], None]
+    ) -> None:
+        """Read `query` whole in one worker operation: its length, where record `keep_id`
+        stands in it and the page around that place (the first page without it). The rows
+        on show stay until `ready` is called with the answer, which shows it with
+        show_listing (or not): a new order or filter costs one trip to the database, one
+        reset and one paint, with no placeholder rows painted in between."""
+        if query.order is None:
+            query = replace(query, order=self.order)
+        self._listing += 1
+        token, limit = self._listing, self.page_size
+
+        def operation(repo: Repository) -> Listing[R]:
+            position = None
+            if keep_id is not None:
+                position = self.position_of(repo, query, keep_id)
+            total = self.count(repo, query)
+            # The kept row with rows on both sides of it: it may end up at the top of the
+            # screen (the top record kept) or anywhere on it (the selection kept).
+            start = 0 if position is None else max(0, position - limit // 2)
+            if start == 0:
+                page = self.fetch_page(repo, query, None, limit)
+            else:
+                page = self.fetch_at(repo, query, start, limit, total)
+            cells = [self.cells(record) for record in page.items]
+            return Listing(query, total, start, page, cells, position, token)
+
+        def arrived(listing: Listing[R]) -> None:
+            self.loading_changed.emit(self.loading)
+            if listing.token == self._listing:
+                ready(listing)
+
+        def failed(error: StoreError) -> None:
+            self.loading_changed.emit(self.loading)
+            if token == self._listing:
+                self.failed.emit(error)
+
+        self.loading_changed.emit(True)
+        self.worker.submit(operation, arrived, failed, owner=self)
+
+    def show_listing(self, listing: Listing[R]) -> None:
+        """Show what read_listing read, in place of whatever is shown (unless another
+        listing was asked for since)."""
+        if listing.token != self._listing:
+            return
+        page, start = listing.page, listing.start
+        end = start + len(page.items)
+        total = max(listing.total, end)
+        self._generation += 1
+        self.beginResetModel()
+        self.query, self.order = listing.query, listing.query.order or self.order
+        self._rows, self._cells = [None] * total, [None] * total
+        self._where = {}
+        self._cursors.clear()
+        self._inflight.clear()
+        self._ended = False
+        for offset, (record, cells) in enumerate(zip(page.items, listing.cells, strict=True)):
+            self._put(start + offset, record, cells)
+        if page.after is not None and page.items:
+            self._cursors[end - 1] = page.after
+        self.endResetModel()
+        self._set_total(None)  # a new list, as set_query says (a filter's count is announced)
+        self._set_total(total)
+        if page.after is None:
+            self._list_ends_at(end)
+        self.loading_changed.emit(False)
+        if page.items:
+            self.rows_loaded.emit(start, min(end, len(self._rows)) - 1)
+        self.page_loaded.emit()
 
     @property
     def loading(self) -> bool:

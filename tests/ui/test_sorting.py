@@ -137,3 +137,36 @@ def test_with_nothing_chosen_the_record_at_the_top_stays_at_the_top(
 
     qtbot.waitUntil(same_top)
     assert table.visible_rows()[0] == 179  # "879@…": emails 700 to 878 come before it
+
+
+def test_a_new_order_replaces_the_old_rows_at_once_with_the_chosen_record_in_place(
+    empty_url: str, make_desk: MakeDesk, qtbot: Bot
+) -> None:
+    """The old rows stay until the new list is read: one reset, after which the chosen
+    record's row already holds it (no empty list or placeholder rows painted between)."""
+    from desktop.store.connection import open_database
+    from desktop.store.repository import Repository
+
+    with open_database(empty_url) as backend:
+        repo = Repository(backend)
+        for n in range(300):
+            repo.create_user(f"User {n:03d}", f"{999 - n:03d}@example.com")
+    desk = make_desk(empty_url)
+    model, table = desk.window.users, desk.table(Kind.USER)
+    qtbot.waitUntil(lambda: model.total == 300)
+    table.scrollTo(model.index(40, 0))
+    qtbot.waitUntil(lambda: model.record(40) is not None)
+    click_row(qtbot, table, 40)
+    wait_idle(qtbot, desk.worker)
+    chosen = model.record(40)
+    assert chosen is not None and chosen.name == "User 040"
+
+    seen: list[tuple[int, object]] = []
+    model.modelReset.connect(lambda: seen.append((model.rowCount(), model.record(259))))
+    before = model.record(0)
+    qtbot.keyClick(table, Qt.Key.Key_2, CTRL_ALT)  # by email: "959@…" is row 259 of 300
+    assert model.record(0) is before  # the old rows stay while the new order is read
+    wait_idle(qtbot, desk.worker)
+    assert seen == [(300, chosen)]
+    assert table.current_row() == 259
+    assert table.currentIndex().data() == "User 040"

@@ -36,7 +36,7 @@ from desktop.ui.forms.base import RecordForm
 from desktop.ui.forms.comment_form import CommentForm
 from desktop.ui.forms.post_form import PostForm
 from desktop.ui.forms.user_form import UserForm
-from desktop.ui.models import CommentsModel, PostsModel, Query, UsersModel
+from desktop.ui.models import CommentsModel, Listing, PostsModel, Query, UsersModel
 from desktop.ui.views import ListPane
 from desktop.ui.worker import Worker
 
@@ -244,19 +244,13 @@ class Editing(QObject):
         handler, table = self.handler(kind), self.panes[kind].table
         first, _last = table.visible_rows()
         top = handler.model.record(first) if first > 0 else None
-        handler.model.set_query(query)
-        listed = handler.model.query  # with the new order filled in
-        if top is None or listed is None:
-            return
 
-        def found(position: int | None) -> None:
-            # The page and the count were asked for first: the length is known by now.
-            if position is not None and handler.model.query is listed:
-                model = handler.model
-                model.ensure_rows(position, position)
-                table.show_row_at_top(position)
+        def ready(listing: Listing[Any]) -> None:
+            handler.model.show_listing(listing)
+            if listing.position is not None:
+                table.show_row_at_top(listing.position)
 
-        self.worker.submit(lambda repo: handler.position(repo, top, listed), found, owner=self)
+        handler.model.read_listing(query, top.id if top is not None else None, ready)
 
     def _refilter(self, kind: Kind, query: Query) -> None:
         """List `query`; the shown record stays shown (and selected) when the new list holds
@@ -266,24 +260,28 @@ class Editing(QObject):
         generation = self._filtering[kind]
 
         def drop_selection() -> None:
-            handler.model.set_query(query)
             handler.show(None)
+            model = handler.model
+            model.read_listing(query, None, model.show_listing)  # the old rows stay till then
 
         shown = handler.shown()
         if shown is None:
             self.leave(self.below(kind), drop_selection)
             return
 
-        def decided(position: int | None) -> None:
+        def ready(listing: Listing[Any]) -> None:
             if generation != self._filtering[kind]:
                 return  # the person typed on meanwhile
-            if position is None:
+            if listing.position is None:
                 self.leave(self.below(kind), drop_selection)
                 return
-            handler.model.set_query(query)
-            self._select_row_when_counted(kind, position)
+            handler.model.show_listing(listing)
+            self._select_quietly(kind, listing.position)
 
-        self.worker.submit(lambda repo: handler.position(repo, shown, query), decided, owner=self)
+        if query.parent_id is None and kind is not Kind.USER:
+            self.leave(self.below(kind), drop_selection)  # no parent: it lists nothing
+            return
+        handler.model.read_listing(query, shown.id, ready)
 
     def _select_row_when_counted(self, kind: Kind, row: int, show: bool = False) -> None:
         """Select `row` of the list just queried once its length is known (the model's page
