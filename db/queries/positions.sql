@@ -17,6 +17,14 @@ SELECT (SELECT count(*) FROM users o WHERE (o.name, o.id) < (u.name, u.id)) AS p
 FROM users u
 WHERE u.id = :id;
 
+-- The same in descending order: the users after it counted, so that the first users of a
+-- descending list cost no count of all the others (the `_desc` twins in sort_orders.sql
+-- do the same for the other orders).
+-- name: all_user_position_desc(id)$
+SELECT (SELECT count(*) FROM users o WHERE (o.name, o.id) > (u.name, u.id)) AS position
+FROM users u
+WHERE u.id = :id;
+
 -- Newest first; posts without a created_at come after every dated one, highest id first.
 -- name: post_position(id, user_id, pattern)$
 SELECT (SELECT count(*) FROM posts o

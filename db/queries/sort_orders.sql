@@ -87,6 +87,11 @@ SELECT (SELECT count(*) FROM users o WHERE (o.email, o.id) < (u.email, u.id)) AS
 FROM users u
 WHERE u.id = :id;
 
+-- name: all_user_position_by_email_desc(id)$
+SELECT (SELECT count(*) FROM users o WHERE (o.email, o.id) > (u.email, u.id)) AS position
+FROM users u
+WHERE u.id = :id;
+
 -- Users by number of posts.
 -- name: list_users_by_posts_asc(pattern, after_value, after_id, limit)
 SELECT u.id, u.name, u.email, u.created_at, c.post_count, u.version
@@ -142,6 +147,12 @@ WHERE u.id = :id AND (lower(u.name) LIKE lower(:pattern) ESCAPE '\' OR lower(u.e
 -- name: all_user_position_by_posts(id)$
 SELECT (SELECT count(*) FROM user_post_counts oc
         WHERE (oc.post_count, oc.user_id) < (c.post_count, c.user_id)) AS position
+FROM user_post_counts c JOIN users u ON u.id = c.user_id
+WHERE u.id = :id;
+
+-- name: all_user_position_by_posts_desc(id)$
+SELECT (SELECT count(*) FROM user_post_counts oc
+        WHERE (oc.post_count, oc.user_id) > (c.post_count, c.user_id)) AS position
 FROM user_post_counts c JOIN users u ON u.id = c.user_id
 WHERE u.id = :id;
 
@@ -214,6 +225,12 @@ WHERE p.id = :id AND p.user_id = :user_id AND lower(p.title) LIKE lower(:pattern
 -- name: all_post_position_by_title(id, user_id)$
 SELECT (SELECT count(*) FROM posts o
         WHERE o.user_id = p.user_id AND (o.title, o.id) < (p.title, p.id)) AS position
+FROM posts p
+WHERE p.id = :id AND p.user_id = :user_id;
+
+-- name: all_post_position_by_title_desc(id, user_id)$
+SELECT (SELECT count(*) FROM posts o
+        WHERE o.user_id = p.user_id AND (o.title, o.id) > (p.title, p.id)) AS position
 FROM posts p
 WHERE p.id = :id AND p.user_id = :user_id;
 

@@ -148,22 +148,21 @@ class SortedLists:
     def user_position(
         self, order: Order, user_id: int, pattern: str, everyone: bool = False
     ) -> int | None:
-        """Where the user stands: counted from the start ascending, from the end descending
-        (the order is total, so the one is the other turned round). `everyone`: no filter,
-        so the length is a plain count (no pattern tried on every row)."""
+        """Where the user stands. `everyone` (no filter): the rows before it in the list's
+        own direction are counted on the order's index, one count. With a filter it is
+        counted from the start, and descending the rest are (the order is total, so the
+        one is the other turned round)."""
         check_order(order, USER_ORDER_KEYS)
         name = "user_position" if order.key == "name" else f"user_position_by_{order.key}"
         with self.db.reading():
             if everyone:
-                found = self._named(f"all_{name}")(self.db.conn, id=user_id)
-            else:
-                found = self._named(name)(self.db.conn, id=user_id, pattern=pattern)
+                way = "_desc" if order.descending else ""
+                found = self._named(f"all_{name}{way}")(self.db.conn, id=user_id)
+                return None if found is None else int(found)
+            found = self._named(name)(self.db.conn, id=user_id, pattern=pattern)
             if found is None or not order.descending:
                 return None if found is None else int(found)
-            if everyone:
-                total = self.q.count_all_users(self.db.conn)
-            else:
-                total = self.q.count_users(self.db.conn, pattern=pattern)
+            total = self.q.count_users(self.db.conn, pattern=pattern)
         return int(total) - 1 - int(found)
 
     # -- posts by title ---------------------------------------------------------------------
@@ -221,21 +220,22 @@ class SortedLists:
     def post_position_by_title(
         self, order: Order, post_id: int, user_id: int, pattern: str, everyone: bool = False
     ) -> int | None:
+        """As user_position, for a post of the user's list by title."""
         with self.db.reading():
             if everyone:
-                found = self.q.all_post_position_by_title(
-                    self.db.conn, id=post_id, user_id=user_id
+                count = (
+                    self.q.all_post_position_by_title_desc
+                    if order.descending
+                    else self.q.all_post_position_by_title
                 )
-            else:
-                found = self.q.post_position_by_title(
-                    self.db.conn, id=post_id, user_id=user_id, pattern=pattern
-                )
+                found = count(self.db.conn, id=post_id, user_id=user_id)
+                return None if found is None else int(found)
+            found = self.q.post_position_by_title(
+                self.db.conn, id=post_id, user_id=user_id, pattern=pattern
+            )
             if found is None or not order.descending:
                 return None if found is None else int(found)
-            if everyone:
-                total = self.q.count_all_posts(self.db.conn, user_id=user_id)
-            else:
-                total = self.q.count_posts(self.db.conn, user_id=user_id, pattern=pattern)
+            total = self.q.count_posts(self.db.conn, user_id=user_id, pattern=pattern)
         return int(total) - 1 - int(found)
 
     # -- posts oldest first (undated ones still last) ---------------------------------------
