@@ -28,6 +28,7 @@ from desktop.store.errors import (
     StoreError,
 )
 from desktop.store.privileges import check_can_migrate
+from desktop.store.progress import time_left
 from desktop.store.urls import Dialect
 
 _FILE_NAME = re.compile(
@@ -104,9 +105,7 @@ def lock_wait_message(seconds: float) -> str:
 
 def fill_message(fill: FillProgress) -> str:
     """What the person reads while a migration fills a table (Cancel undoes it whole)."""
-    left = (
-        "" if fill.seconds_left is None else f", about {max(1, round(fill.seconds_left))} s left"
-    )
+    left = "" if fill.seconds_left is None else f", {time_left(fill.seconds_left)}"
     return (
         f"Updating the database (migration {fill.migration.version}): "
         f"{fill.done:,} of {fill.total:,} {fill.table}{left}…"

@@ -27,6 +27,7 @@ from desktop.store.copying import (
     copy_database,
 )
 from desktop.store.errors import StoreError
+from desktop.store.progress import time_left
 from desktop.store.urls import DatabaseUrl
 from desktop.ui import prompts
 from desktop.ui.background import Task
@@ -111,7 +112,7 @@ class CopyDialog(QDialog):
         )
         self.rate_label.setText(f"{step.rows_per_second:,.0f} rows per second")
         left = step.seconds_left
-        self.left_label.setText("" if left is None else f"About {_duration(left)} left")
+        self.left_label.setText("" if left is None else time_left(left).capitalize())
 
     def cancel(self) -> None:
         """Stop the copy; the dialog closes once the destination has been rolled back."""
@@ -137,12 +138,6 @@ class CopyDialog(QDialog):
         self.finished_copy = True
         super().reject()
         self.stopped.emit(error)
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{max(1, round(seconds))} s"
-    return f"{round(seconds / 60)} min"
 
 
 def choose_destination(parent: QWidget | None) -> str | None:
