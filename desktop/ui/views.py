@@ -40,6 +40,10 @@ class RecordTable(QTableView):
         self.setShowGrid(False)
         self.setAlternatingRowColors(True)
         show_focus_frame(self, "QTableView")
+        # The scroll bar is always there: shown and hidden as lists of a few rows and of
+        # many follow each other, it resized the viewport, moved the columns and laid out
+        # and repainted the whole window at each change of selection.
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         rows = self.verticalHeader()
         rows.setVisible(False)
         # Fixed heights: the view never measures rows, however many there are.

@@ -170,3 +170,4 @@ def test_a_new_order_replaces_the_old_rows_at_once_with_the_chosen_record_in_pla
     assert seen == [(300, chosen)]
     assert table.current_row() == 259
     assert table.currentIndex().data() == "User 040"
+
