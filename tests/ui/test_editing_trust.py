@@ -424,3 +424,46 @@ def test_a_delete_that_is_declined_the_second_time_deletes_nothing(
     with peek(desk.url) as repo:
         assert repo.count_comments(post.id) == 2
     assert shown_post(desk).id == post.id
+
+
+def test_the_shown_record_stays_in_its_row_when_a_long_scroll_drops_rows_around_it(
+    many_users_url: str, make_desk: MakeDesk, qtbot: Bot, answers: Prompts
+) -> None:
+    desk = make_desk(many_users_url)
+    users, model = desk.table(Kind.USER), desk.window.users
+    model.page_size, model.keep_rows = 10, 40  # so that 300 rows are a long list
+    click_row(qtbot, users, 1)
+    wait_idle(qtbot, desk.worker)
+    chosen = shown_user(desk)
+    bar = users.verticalScrollBar()
+    while bar.value() < bar.maximum():
+        bar.setValue(bar.value() + bar.pageStep())
+        wait_rows_on_screen(qtbot, desk)
+    assert model.record(0) is None and model.loaded_count < MANY // 2  # rows were dropped
+    assert model.row_of(chosen.id) == 1
+
+    form = desk.form(Kind.USER)
+    type_into(qtbot, form.editor("name"), "User 001 renamed")  # its row stays where it is
+    qtbot.mouseClick(form.save_button, LEFT)
+    wait_idle(qtbot, desk.worker)
+    assert_rows_match_a_fresh_query(desk)
+    answers.delete_answers.append(True)
+    qtbot.mouseClick(form.delete_button, LEFT)
+    wait_idle(qtbot, desk.worker)
+    assert_rows_match_a_fresh_query(desk)
+
+    bar.setValue(0)  # back at the top, the dropped rows are read again
+    wait_rows_on_screen(qtbot, desk)
+    assert_rows_match_a_fresh_query(desk)
+
+
+def wait_rows_on_screen(qtbot: Bot, desk: Desk) -> None:
+    """Until every row the users list shows has its record."""
+    table, model = desk.table(Kind.USER), desk.window.users
+
+    def loaded() -> bool:
+        first, last = table.visible_rows()
+        return all(model.record(row) is not None for row in range(first, last + 1))
+
+    qtbot.waitUntil(loaded)
+    wait_idle(qtbot, desk.worker)

@@ -93,3 +93,40 @@ def test_multidata_answers_the_roles_a_delegate_asks_for_in_one_call(repo: Any, 
         assert answers[Qt.ItemDataRole.DisplayRole] == "Ada Lovelace"
     finally:
         worker.stop()
+
+
+def _scroll_down_page_by_page(model: UsersModel, qtbot: Any, rows: int) -> None:
+    """Ask for the rows page after page, as a view scrolling down does."""
+    for first in range(0, rows, model.page_size):
+        if model.record(first) is None:
+            with qtbot.waitSignal(model.page_loaded):
+                model.ensure_rows(first, first + model.page_size - 1)
+
+
+def test_rows_far_behind_a_long_scroll_are_dropped_and_read_again_when_seen(
+    repo: Any, qtbot: Any
+):
+    users = [repo.create_user(f"User {n:04d}", f"user{n}@example.com") for n in range(120)]
+    ids = [user.id for user in users]
+    worker = Worker()
+    worker.set_backend(repo.db)
+    try:
+        model = UsersModel(worker, page_size=10, keep_rows=30)
+        model.kept_id = lambda: ids[3]  # the record a form shows
+        with qtbot.waitSignal(model.page_loaded):
+            model.set_query(Query())
+        qtbot.waitUntil(lambda: model.total == 120)
+        _scroll_down_page_by_page(model, qtbot, 120)
+        _check_every_id(model, ids)
+        assert model.loaded_count <= 30 + 10 + 1  # a window, the page that came, the kept row
+        assert model.record(0) is None and model.row_of(ids[0]) is None
+        assert model.row_of(ids[3]) == 3  # kept, however far the list scrolled
+        assert model.record(119) is not None
+        # Seen again, the dropped rows come back as the database lists them.
+        with qtbot.waitSignal(model.page_loaded):
+            model.ensure_rows(0, 9)
+        assert [model.record(row).id for row in range(10)] == ids[:10]  # type: ignore[union-attr]
+        assert model.data(model.index(0, 0)) == "User 0000"
+        _check_every_id(model, ids)
+    finally:
+        worker.stop()

@@ -36,6 +36,7 @@ class RecordHandler(Generic[R]):
         self.editing = editing
         self.pane = pane
         self.form = form
+        self.model.kept_id = self.shown_id  # its row is found by id when saved or deleted
 
     @property
     def model(self) -> PagedModel[R]:
@@ -46,6 +47,10 @@ class RecordHandler(Generic[R]):
     def shown(self) -> R | None:
         """The record the form shows (None: none, or a new one)."""
         raise NotImplementedError
+
+    def shown_id(self) -> int | None:
+        shown = self.shown()
+        return None if shown is None else shown.id
 
     def show(self, record: R | None) -> None:
         """Show `record` (None: nothing) in the form, and what depends on it below."""
