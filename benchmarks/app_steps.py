@@ -1,6 +1,7 @@
 """The app's own models and views, offscreen, timed from the click to the rows painted.
 
     python benchmarks/app_steps.py FACTS.json OUT.json [--proxy] [--runs N] [--scroll-pages N]
+                                   [--only GROUP ...]
 
 Run by benchmarks/scale.py, one process per backend. FACTS.json (written by scale.py) names
 the database and the rows to use: the heavy and a typical user, the heavy and a typical
@@ -13,6 +14,10 @@ shows has its record (benchlib.make_paint_watch). A 1 ms heartbeat timer on the 
 gives the longest stall within each step. With --proxy the database is reached through a
 loopback proxy adding 25 ms each way, in a process of its own, whose round-trip counter
 gives the round trips each step took until its rows were painted.
+
+`--only scroll --only back` opens the database and scrolls through the heavy user's posts
+only, then goes back to the top and pages down again ("back to top", "scroll back … pages"):
+the rows a long scroll left behind, read again (benchmarks/scroll_memory.py).
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from desktop.ui.worker import Worker
 # What desktop.ui.app.run() does to a new window besides showing it, by name: applied when
 # the app has it, so that the benchmark runs the window as the app runs it.
 APP_SETUP = ("collect_garbage_off_the_clock",)
+SCROLL_BACK_PAGES = 20
 
 
 def app_setup(window: MainWindow) -> list[str]:
@@ -337,6 +343,30 @@ class Bench:
         self.extra["loaded_rows_after_scroll"] = model.loaded_count
         self.extra["scroll_bar_maximum_at_end"] = bar.maximum()
 
+    def scroll_back(self, pages: int) -> None:
+        """After scroll_through: the top of the list again, then `pages` pages down."""
+        table, model = self.tables[Kind.POST], self.models[Kind.POST]
+        bar = table.verticalScrollBar()
+        watch = self.watches[Kind.POST]
+        if bar.value() == 0:
+            return  # the whole list is on screen
+        watch.expect(lambda: table.visible_rows()[0] == 0 and visible_rows_loaded(table, model))
+        self.heartbeat.restart()
+        begun = now_ms()
+        bar.setValue(0)
+        self.results["back to top"] = Sample()
+        self.results["back to top"].add(watch.wait() - begun, stall=self.heartbeat.stall())
+        each = self.results[f"scroll back {pages} pages (per page)"] = Sample()
+        for _ in range(pages):
+            if bar.value() >= bar.maximum():
+                break  # a short list
+            watch.expect(lambda: visible_rows_loaded(table, model))
+            self.heartbeat.restart()
+            begun = now_ms()
+            bar.setValue(min(bar.maximum(), bar.value() + bar.pageStep()))
+            each.add(watch.wait() - begun, stall=self.heartbeat.stall())
+        self.idle()
+
 
 # The step groups after opening, in the order the bench runs them.
 STEPS: dict[str, Any] = {
@@ -346,6 +376,10 @@ STEPS: dict[str, Any] = {
     "end": lambda bench, args: bench.ctrl_end(),
     "sort": lambda bench, args: bench.sort_steps(),
     "scroll": lambda bench, args: bench.scroll_through(args.scroll_pages),
+}
+# Step groups run only when named with --only (after the others named), not by the bench.
+ON_REQUEST: dict[str, Any] = {
+    "back": lambda bench, args: bench.scroll_back(SCROLL_BACK_PAGES),
 }
 
 
@@ -357,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--scroll-pages", type=int, default=0, help="0: to the end")
     parser.add_argument(
-        "--only", choices=sorted(STEPS), action="append",
+        "--only", choices=sorted(STEPS | ON_REQUEST), action="append",
         help="run only these step groups (repeatable; default: all, in the bench's order)",
     )
     args = parser.parse_args(argv)
@@ -374,8 +408,8 @@ def main(argv: list[str] | None = None) -> int:
         bench = Bench(facts, proxy, args.runs, url)
         bench.extra["rss_at_start_mb"] = benchlib.rss_mb()
         bench.open(url)
-        for name, step in STEPS.items():
-            if not args.only or name in args.only:
+        for name, step in (STEPS | ON_REQUEST).items():
+            if name in (args.only or STEPS):
                 step(bench, args)
         benchlib.dump_results(bench.results, bench.extra, args.out)
     finally:

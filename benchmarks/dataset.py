@@ -179,6 +179,12 @@ def build_postgres(admin: str, name: str, plan: GeneratePlan) -> Build:
     return build
 
 
+def set_name(scale: float) -> str:
+    """The data set's name: its files in the folder are NAME.json and NAME.sqlite3."""
+    suffix = "" if scale == 1 else ("-quick" if scale == 0.01 else f"-{scale:g}")
+    return f"bench{suffix}"
+
+
 def ensure(
     *,
     scale: float = 1.0,
@@ -189,8 +195,7 @@ def ensure(
 ) -> DataSet:
     """The data set of this scale, built now if it is missing or wrong."""
     plan = plan_for(scale)
-    suffix = "" if scale == 1 else ("-quick" if scale == 0.01 else f"-{scale:g}")
-    name = f"bench{suffix}"
+    name = set_name(scale)
     folder.mkdir(parents=True, exist_ok=True)
     manifest_path = folder / f"{name}.json"
     sqlite_path = folder / f"{name}.sqlite3"
