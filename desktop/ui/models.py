@@ -448,7 +448,6 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self._cells[row] = cells
         if self._where is not None:
             self._where[record.id] = row
-        self._loaded_between(row, row + 1)
 
     def _rows_moved(self) -> None:
         self._where = None
@@ -626,11 +625,13 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self._cells = [None] * total
         for offset, (record, cells) in enumerate(zip(fresh.records, fresh.cells, strict=True)):
             self._put(fresh.start + offset, record, cells)
+        self._loaded_between(window.start, window.stop)
         if fresh.selected is not None:
             _id, at, chosen = fresh.selected
             if at is not None and chosen is not None and at < total:
                 before.setdefault(at, (self._rows[at], old_cells[at]))
                 self._put(at, chosen, self.cells(chosen))
+                self._loaded_between(at, at + 1)
         self._cursors.clear()
         self._ended = False
         # Rows outside the window keep their records and so look the same: no repaint.
@@ -764,6 +765,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             self._grow(end)
         for offset, (record, shown) in enumerate(zip(page.items, cells, strict=True)):
             self._put(start + offset, record, shown)
+        self._loaded_between(start, end)
         if page.after is not None and count:
             self._cursors[end - 1] = page.after
         elif page.after is None:
