@@ -130,3 +130,49 @@ def test_rows_far_behind_a_long_scroll_are_dropped_and_read_again_when_seen(
         _check_every_id(model, ids)
     finally:
         worker.stop()
+
+
+def test_a_change_elsewhere_after_rows_were_dropped_leaves_every_row_where_it_is_listed(
+    repo: Any, qtbot: Any
+):
+    users = [repo.create_user(f"User {n:04d}", f"user{n}@example.com") for n in range(120)]
+    worker = Worker()
+    worker.set_backend(repo.db)
+    try:
+        model = UsersModel(worker, page_size=10, keep_rows=30)
+        with qtbot.waitSignal(model.page_loaded):
+            model.set_query(Query())
+        qtbot.waitUntil(lambda: model.total == 120)
+        _scroll_down_page_by_page(model, qtbot, 120)
+        assert model.record(0) is None
+        # Someone else adds a user at the top, among the dropped rows.
+        repo.create_user("User 0000a", "newcomer@example.com")
+        query = model.query
+        assert query is not None
+        on_screen = [users[n].id for n in range(105, 115)]
+        qtbot.waitUntil(lambda: not worker.busy)
+        fresh = worker_answer(
+            qtbot, worker, lambda r: model.read_window(r, query, on_screen, None, 105)
+        )
+        assert model.apply_resync(fresh) == 1  # one row came above the rows on screen
+        listed = repo.users_at(0, "", 200).items
+        assert model.rowCount() == len(listed) == 121
+        for row in range(model.rowCount()):
+            record = model.record(row)
+            if record is not None:
+                assert record.id == listed[row].id, row
+        assert model.data(model.index(111, 0)) == "User 0110"
+        with qtbot.waitSignal(model.page_loaded):
+            model.ensure_rows(0, 9)  # the dropped rows, read again, as the list is now
+        assert [model.record(row).id for row in range(10)] == [  # type: ignore[union-attr]
+            user.id for user in listed[:10]
+        ]
+    finally:
+        worker.stop()
+
+
+def worker_answer(qtbot: Any, worker: Worker, operation: Any) -> Any:
+    answers: list[Any] = []
+    worker.submit(operation, answers.append)
+    qtbot.waitUntil(lambda: bool(answers))
+    return answers[0]
