@@ -94,7 +94,13 @@ def main(argv: list[str] | None = None) -> int:
     if not manifest.exists():
         raise SystemExit(f"No {manifest}: build it with benchmarks/dataset.py.")
     data = dataset.DataSet.from_json(manifest.read_text())
-    folder = Path(tempfile.mkdtemp(prefix="postdesk-memory-"))
+    with tempfile.TemporaryDirectory(prefix="postdesk-memory-") as folder:
+        print("\n".join(measure(data, args, Path(folder))))
+    return 0
+
+
+def measure(data: dataset.DataSet, args: argparse.Namespace, folder: Path) -> list[str]:
+    """The table's lines: each backend, the baseline's code then this checkout's."""
     codes = {
         f"baseline ({args.baseline})": baseline_code(args.baseline, folder / "baseline"),
         "this checkout": ROOT,
@@ -117,8 +123,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{backend}, {label}…", file=sys.stderr, flush=True)
             run_steps(code, facts_path, out, args, folder / "home")
             lines.append(row(label, backend, benchlib.load_results(out)))
-    print("\n".join(lines))
-    return 0
+    return lines
 
 
 if __name__ == "__main__":
