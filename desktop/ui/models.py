@@ -310,7 +310,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self._cursors.clear()
         self._inflight.clear()
         self._ended = False
-        self._wanted, self._spread, self._arrived = None, (0, 0), 0
+        self._wanted, self._spread, self._arrived = None, (start, end), 0
         for offset, (record, cells) in enumerate(zip(page.items, listing.cells, strict=True)):
             self._put(start + offset, record, cells)
         if page.after is not None and page.items:
