@@ -115,6 +115,27 @@ def test_a_burst_of_changes_is_one_row_per_record(repo, outside, post, backend):
     assert rows[0][0] == 1
 
 
+def test_thousands_of_records_changed_in_several_tables_are_each_reported(
+    repo, outside, post, backend
+):
+    """The log is read as one line per table, its ids joined: none may be lost or run
+    together, however many there are."""
+    feed = ChangeFeed(backend)
+    outside(
+        "INSERT INTO comments (post_id, body) WITH RECURSIVE n(i) AS "
+        "(SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) SELECT ?, 'c' || i FROM n",
+        post.id,
+    )
+    outside("UPDATE posts SET title = 'Theirs' WHERE id = ?", post.id)
+    comments = {row[0] for row in backend.execute("SELECT id FROM comments")}
+
+    changes = feed.poll()
+
+    assert len(comments) == 3000
+    assert changes == ChangeSet(posts=frozenset({post.id}), comments=frozenset(comments))
+    assert feed.poll() == ChangeSet()
+
+
 @ONLY_POSTGRESQL
 def test_a_transaction_that_commits_after_a_later_one_is_not_missed(repo, post, backend, empty_url):
     """Transaction ids are handed out at the first write, commits come in any order."""
