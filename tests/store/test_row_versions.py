@@ -185,6 +185,38 @@ def test_an_outside_change_is_notified(repo, post, empty_url):
 
 
 @ONLY_POSTGRESQL
+def test_a_burst_is_told_as_a_few_pieces_of_news_the_last_after_its_end(repo, post, empty_url):
+    """1,000 statements are 1,000 notifications: the listener tells of them a few times,
+    and once more for the last statement, so its change is read too."""
+    import psycopg
+
+    burst = 1000
+    sent = 0
+    told: list[int] = []  # how many statements had been sent at each piece of news
+    after_the_last = threading.Event()
+
+    def on_news() -> None:
+        told.append(sent)
+        if sent == burst:
+            after_the_last.set()
+
+    heard = Heard()
+    listener = NotificationListener(parse_url(empty_url), on_news, heard.on_state)
+    listener.start()
+    try:
+        assert heard.decided.wait(10)
+        assert heard.state == [True]
+        with psycopg.connect(empty_url, autocommit=True) as conn:
+            for n in range(burst):
+                sent = n + 1  # before the statement: its news may come before execute returns
+                conn.execute("UPDATE posts SET title = %s WHERE id = %s", (f"psql {n}", post.id))
+        assert after_the_last.wait(10)
+    finally:
+        listener.stop()
+    assert 1 <= len(told) < burst // 4, told
+
+
+@ONLY_POSTGRESQL
 def test_a_listener_whose_receiver_is_gone_ends_quietly(empty_url, monkeypatch):
     """A window that quit without stopping its listener: the Qt signal it calls back raises
     RuntimeError (its source was deleted); the thread must end without a traceback."""
