@@ -215,6 +215,38 @@ def test_rows_added_above_the_screen_keep_the_rows_on_screen_in_place(
     assert shown_user(desk).id == chosen.id
 
 
+def test_rows_added_above_keep_the_last_rows_on_screen_at_the_end_of_the_list(
+    empty_url: str, dialect: str, make_desk: MakeDesk, qtbot: Bot
+) -> None:
+    """Scrolled to the very end: the scroll that keeps the rows on screen in place goes
+    beyond the list's old length, so the new rows must be laid out first (Qt lays them out
+    later by itself, and clamped the scroll to the old end: the rows on screen moved)."""
+    with open_database(empty_url) as backend:
+        generate(backend, GeneratePlan(200, 0, 0))
+    desk = make_desk(empty_url)
+    table, model = desk.table(Kind.USER), desk.window.users
+    bar = table.verticalScrollBar()
+    qtbot.waitUntil(lambda: model.total == 200)
+    bar.setValue(bar.maximum())
+    qtbot.waitUntil(lambda: model.record(table.visible_rows()[1]) is not None)
+    wait_idle(qtbot, desk.worker)
+    first, _last = table.visible_rows()
+    top = model.record(first)
+
+    with open_database(empty_url, migrate=False, create=False) as other, other.transaction():
+        mark = "?" if dialect == "sqlite" else "%s"
+        for n in range(3):  # names that sort before every generated one
+            other.execute(
+                f"INSERT INTO users (name, email) VALUES ({mark}, {mark})",
+                (f"  Early {n}", f"early{n}@example.com"),
+            )
+
+    qtbot.waitUntil(lambda: model.total == 203, timeout=LIVE_MS)
+    wait_idle(qtbot, desk.worker)
+    assert table.visible_rows()[0] == first + 3
+    assert model.record(table.visible_rows()[0]) == top  # the same user at the top
+
+
 def test_the_lists_follow_together_once_the_worker_has_read_them_all(
     desk: Desk, qtbot: Bot, seeded_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

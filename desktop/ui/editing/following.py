@@ -134,6 +134,10 @@ class Follower:
                 shift = model.apply_resync(fresh)
                 if shift is None:
                     return
+                # Rows that came or went are laid out later by Qt, with a repaint of all
+                # the list shows, and another one then: laid out now, the scroll below
+                # is not clamped to the old length and the list is repainted once.
+                table.executeDelayedItemsLayout()
                 bar.setValue(before + shift * _scroll_step(table))
                 self._keep_selection(table, fresh)
         finally:
