@@ -158,21 +158,30 @@ def make_heartbeat() -> Any:
             self.timer.timeout.connect(self._tick)
             self.last = now_ms()
             self.longest = 0.0
+            self.missed = 0  # gaps longer than a frame
             self.timer.start()
 
         def _tick(self) -> None:
             moment = now_ms()
-            self.longest = max(self.longest, moment - self.last)
+            gap = moment - self.last
+            self.longest = max(self.longest, gap)
+            self.missed += gap > FRAME_MS
             self.last = moment
 
         def restart(self) -> None:
             """Measure from now: the next gap starts here."""
             self.last = now_ms()
             self.longest = 0.0
+            self.missed = 0
 
         def stall(self) -> float:
             """The longest gap since restart(), the current one included."""
             return max(self.longest, now_ms() - self.last)
+
+        def frames_missed(self) -> int:
+            """How many gaps since restart() were longer than a frame (FRAME_MS): on a
+            loaded machine the longest gap is one draw of the scheduler, this is how often."""
+            return self.missed
 
     return Heartbeat()
 

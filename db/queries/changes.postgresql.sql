@@ -12,13 +12,16 @@ SELECT CAST(txid_current_snapshot() AS TEXT);
 -- The rows whose transaction the last look's snapshot did not see (finished since, or
 -- started after it); txid_current_snapshot() is this statement's own snapshot, so nothing
 -- falls between two looks. The index on xid starts at the old snapshot's oldest
--- transaction. At least one row (the cursor, with NULLs) even when nothing changed.
+-- transaction. One row per table changed, its ids joined by commas (a burst of thousands
+-- of records is three rows, and no loop over them in Python), and at least one row (the
+-- cursor, with NULLs) even when nothing changed.
 -- name: changes_since(after)
-SELECT CAST(s.now AS TEXT), l.table_name, l.row_id
-FROM (SELECT txid_current_snapshot() AS now) AS s
+SELECT s.now, l.table_name, string_agg(CAST(l.row_id AS TEXT), ',')
+FROM (SELECT CAST(txid_current_snapshot() AS TEXT) AS now) AS s
 LEFT JOIN change_log l
   ON l.xid >= txid_snapshot_xmin(CAST(:after AS txid_snapshot))
- AND NOT txid_visible_in_snapshot(l.xid, CAST(:after AS txid_snapshot));
+ AND NOT txid_visible_in_snapshot(l.xid, CAST(:after AS txid_snapshot))
+GROUP BY s.now, l.table_name;
 
 -- A bulk load logs no row per record: for its own transaction only (set_config's `true`,
 -- so a transaction pooler is no trouble) the log triggers are paused, and each table

@@ -9,14 +9,16 @@ PRAGMA data_version;
 -- name: change_cursor()$
 SELECT CAST(seq AS TEXT) FROM change_counter WHERE id = 1;
 
--- One statement, so the new cursor and the rows come from the same moment; at least one
--- row (the cursor, with NULLs) even when nothing changed.
+-- One statement, so the new cursor and the rows come from the same moment: one row per
+-- table changed, its ids joined by commas (a burst of thousands of records is three rows,
+-- and no loop over them in Python), and at least one row (the cursor, with NULLs) even
+-- when nothing changed.
 -- name: changes_since(after)
-SELECT CAST(k.seq AS TEXT), l.table_name, l.row_id
+SELECT CAST(k.seq AS TEXT), l.table_name, group_concat(l.row_id, ',')
 FROM change_counter k
 LEFT JOIN change_log l ON l.seq > CAST(:after AS INTEGER)
 WHERE k.id = 1
-ORDER BY l.seq;
+GROUP BY l.table_name;
 
 -- A bulk load logs no row per record: inside its transaction (which holds the write lock,
 -- so nobody sees the flag) the triggers are paused, and each table loaded is logged once

@@ -27,8 +27,9 @@ UserRow: TypeAlias = tuple[int, str, str, Stored, int, int]
 PostRow: TypeAlias = tuple[int, int, str, str, Stored, int, int]
 # id, post_id, body, version
 CommentRow: TypeAlias = tuple[int, int, str, int]
-# the cursor after the change, then a changed record's table and id (None, None: no change)
-ChangeRow: TypeAlias = tuple[str, str | None, int | None]
+# the cursor after the change, then a table and the ids of its changed records, joined by
+# commas: "1,5,9" (None, None: no change)
+ChangeRow: TypeAlias = tuple[str, str | None, str | None]
 # version, name, checksum, applied_at, duration_ms
 HistoryRow: TypeAlias = tuple[str, str, str, str, int]
 # role, privilege, table: a privilege on one of the app's tables that the role lacks

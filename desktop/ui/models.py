@@ -12,7 +12,8 @@ one that are still on their way are dropped.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -24,6 +25,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 
@@ -54,6 +56,11 @@ PAGE_SIZE = 100
 # user's 100,000 posts scrolled through held 64 MB. Kept rows scroll back without a read.
 KEEP_ROWS = 10_000
 RESYNC_MARGIN = 10  # rows above the first one on screen read again after an outside change
+# Cells repainted per turn of the event loop after an outside change. Qt lays out each
+# cell's text as it paints it (some 80 µs a cell here): a screenful of renamed users
+# repainted at once stalled the window 3-7 ms, more on a loaded machine; a few rows per
+# turn keep each turn short, and the last of them is painted a few milliseconds later.
+REPAINT_CELLS = 24
 RecordRole = Qt.ItemDataRole.UserRole
 # The roles data() answers, as plain ints: comparing the int Qt passes with an enum member
 # costs more than the rest of a cell's answer.
@@ -168,6 +175,13 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self.total: int | None = None
         self.order = self.default_order
         self._placeholder = ("…",) + ("",) * (len(self.headers) - 1)
+        # Cells whose text changed, still to be repainted: (first row, last row, first
+        # column, last column), one piece per turn of the event loop.
+        self._repaints: deque[tuple[int, int, int, int]] = deque()
+        self._repaint_pump = QTimer(self)
+        self._repaint_pump.setSingleShot(True)
+        self._repaint_pump.setInterval(0)
+        self._repaint_pump.timeout.connect(self._repaint_next)
 
     # -- what subclasses say -----------------------------------------------------------------
     def fetch_page(self, repo: Repository, query: Query, after: Any, limit: int) -> Page[R, Any]:
@@ -234,6 +248,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
                 self.order = query.order
         self._generation += 1
         self._listing += 1  # a listing read before this must not replace it
+        self._forget_repaints()
         self.beginResetModel()
         self.query = query
         self._rows, self._cells = [], []
@@ -303,6 +318,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         end = start + len(page.items)
         total = max(listing.total, end)
         self._generation += 1
+        self._forget_repaints()
         self.beginResetModel()
         self.query, self.order = listing.query, listing.query.order or self.order
         self._rows, self._cells = [None] * total, [None] * total
@@ -452,6 +468,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
     def _rows_moved(self) -> None:
         self._where = None
         self._spread = (0, len(self._rows))  # rows shifted: any row may hold a record
+        self._forget_repaints()
 
     def _loaded_between(self, first: int, end: int) -> None:
         low, high = self._spread
@@ -645,7 +662,9 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         """dataChanged for the cells whose text differs from `before` (row -> record and
         its display strings then), in runs of rows over the columns that changed: a burst
         of outside changes costs the window the repaint of what looks different and no
-        more (a rename repaints a name, a new version of the same text nothing)."""
+        more (a rename repaints a name, a new version of the same text nothing). The runs
+        go out in pieces of about REPAINT_CELLS cells, the first now and one per turn of
+        the event loop after it."""
         spans: dict[int, tuple[int, int]] = {}
         for row, (old, old_cells) in before.items():
             span = self._changed_columns(old, old_cells, row)
@@ -658,7 +677,25 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             while rows and rows[0] == last + 1:
                 last = rows.pop(0)
                 low, high = min(low, spans[last][0]), max(high, spans[last][1])
+            self._repaints.extend(_pieces(first, last, low, high))
+        if not self._repaint_pump.isActive():
+            self._repaint_next()
+
+    def _repaint_next(self) -> None:
+        if not self._repaints:
+            return
+        first, last, low, high = self._repaints.popleft()
+        last = min(last, len(self._rows) - 1)
+        if first <= last:
             self.dataChanged.emit(self.index(first, low), self.index(last, high))
+        if self._repaints:
+            self._repaint_pump.start()
+
+    def _forget_repaints(self) -> None:
+        """Rows came, went or moved: the view repaints all it shows by itself (Qt lays the
+        rows out again), and the pieces still to go name rows that may stand elsewhere."""
+        self._repaints.clear()
+        self._repaint_pump.stop()
 
     def _changed_columns(
         self, old: R | None, old_cells: tuple[str, ...] | None, row: int
@@ -781,6 +818,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         """A page said nothing follows row end-1: rows counted beyond it were deleted since."""
         self._ended = True
         if self.total is not None and end < len(self._rows):
+            self._forget_repaints()
             self.beginRemoveRows(QModelIndex(), end, len(self._rows) - 1)
             del self._rows[end:]
             del self._cells[end:]
@@ -826,6 +864,13 @@ class PagedModel(QAbstractTableModel, Generic[R]):
 
 def _no_record() -> int | None:
     return None
+
+
+def _pieces(first: int, last: int, low: int, high: int) -> Iterator[tuple[int, int, int, int]]:
+    """Rows first..last over columns low..high, cut into pieces of about REPAINT_CELLS."""
+    step = max(1, REPAINT_CELLS // (high - low + 1))
+    for top in range(first, last + 1, step):
+        yield top, min(last, top + step - 1), low, high
 
 
 class UsersModel(PagedModel[User]):

@@ -115,6 +115,27 @@ def test_a_burst_of_changes_is_one_row_per_record(repo, outside, post, backend):
     assert rows[0][0] == 1
 
 
+def test_thousands_of_records_changed_in_several_tables_are_each_reported(
+    repo, outside, post, backend
+):
+    """The log is read as one line per table, its ids joined: none may be lost or run
+    together, however many there are."""
+    feed = ChangeFeed(backend)
+    outside(
+        "INSERT INTO comments (post_id, body) WITH RECURSIVE n(i) AS "
+        "(SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) SELECT ?, 'c' || i FROM n",
+        post.id,
+    )
+    outside("UPDATE posts SET title = 'Theirs' WHERE id = ?", post.id)
+    comments = {row[0] for row in backend.execute("SELECT id FROM comments")}
+
+    changes = feed.poll()
+
+    assert len(comments) == 3000
+    assert changes == ChangeSet(posts=frozenset({post.id}), comments=frozenset(comments))
+    assert feed.poll() == ChangeSet()
+
+
 @ONLY_POSTGRESQL
 def test_a_transaction_that_commits_after_a_later_one_is_not_missed(repo, post, backend, empty_url):
     """Transaction ids are handed out at the first write, commits come in any order."""
@@ -161,6 +182,38 @@ def test_an_outside_change_is_notified(repo, post, empty_url):
     finally:
         listener.stop()
     assert heard.state[-1] is False  # stopped: the caller would poll from now on
+
+
+@ONLY_POSTGRESQL
+def test_a_burst_is_told_as_a_few_pieces_of_news_the_last_after_its_end(repo, post, empty_url):
+    """1,000 statements are 1,000 notifications: the listener tells of them a few times,
+    and once more for the last statement, so its change is read too."""
+    import psycopg
+
+    burst = 1000
+    sent = 0
+    told: list[int] = []  # how many statements had been sent at each piece of news
+    after_the_last = threading.Event()
+
+    def on_news() -> None:
+        told.append(sent)
+        if sent == burst:
+            after_the_last.set()
+
+    heard = Heard()
+    listener = NotificationListener(parse_url(empty_url), on_news, heard.on_state)
+    listener.start()
+    try:
+        assert heard.decided.wait(10)
+        assert heard.state == [True]
+        with psycopg.connect(empty_url, autocommit=True) as conn:
+            for n in range(burst):
+                sent = n + 1  # before the statement: its news may come before execute returns
+                conn.execute("UPDATE posts SET title = %s WHERE id = %s", (f"psql {n}", post.id))
+        assert after_the_last.wait(10)
+    finally:
+        listener.stop()
+    assert 1 <= len(told) < burst // 4, told
 
 
 @ONLY_POSTGRESQL

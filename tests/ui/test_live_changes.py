@@ -5,9 +5,12 @@ scroll position, and never touching a form with unsaved edits."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QLineEdit
 
 from desktop.store.connection import open_database
@@ -210,6 +213,83 @@ def test_rows_added_above_the_screen_keep_the_rows_on_screen_in_place(
     assert current_id(desk, Kind.USER) == chosen.id
     assert selected_rows(table) == [chosen_row + 5]
     assert shown_user(desk).id == chosen.id
+
+
+def test_rows_added_above_keep_the_last_rows_on_screen_at_the_end_of_the_list(
+    empty_url: str, dialect: str, make_desk: MakeDesk, qtbot: Bot
+) -> None:
+    """Scrolled to the very end: the scroll that keeps the rows on screen in place goes
+    beyond the list's old length, so the new rows must be laid out first (Qt lays them out
+    later by itself, and clamped the scroll to the old end: the rows on screen moved)."""
+    with open_database(empty_url) as backend:
+        generate(backend, GeneratePlan(200, 0, 0))
+    desk = make_desk(empty_url)
+    table, model = desk.table(Kind.USER), desk.window.users
+    bar = table.verticalScrollBar()
+    qtbot.waitUntil(lambda: model.total == 200)
+    bar.setValue(bar.maximum())
+    qtbot.waitUntil(lambda: model.record(table.visible_rows()[1]) is not None)
+    wait_idle(qtbot, desk.worker)
+    first, _last = table.visible_rows()
+    top = model.record(first)
+
+    with open_database(empty_url, migrate=False, create=False) as other, other.transaction():
+        mark = "?" if dialect == "sqlite" else "%s"
+        for n in range(3):  # names that sort before every generated one
+            other.execute(
+                f"INSERT INTO users (name, email) VALUES ({mark}, {mark})",
+                (f"  Early {n}", f"early{n}@example.com"),
+            )
+
+    qtbot.waitUntil(lambda: model.total == 203, timeout=LIVE_MS)
+    wait_idle(qtbot, desk.worker)
+    assert table.visible_rows()[0] == first + 3
+    assert model.record(table.visible_rows()[0]) == top  # the same user at the top
+
+
+def test_the_lists_follow_together_once_the_worker_has_read_them_all(
+    desk: Desk, qtbot: Bot, seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the worker reads again is shown once all of it is read: a list repainted while
+    the worker built the next list's records waited for Python's GIL at every cell."""
+    select_user(qtbot, desk, "Ada Lovelace")
+    ada = shown_user(desk)
+    users, posts = desk.window.users, desk.window.posts
+    follower = desk.window.editing.follower
+    reading_posts, release = threading.Event(), threading.Event()
+    read_posts_window = posts.read_window
+
+    def held(*args: Any) -> Any:  # on the worker: the posts' read waits for the test
+        reading_posts.set()
+        assert release.wait(LIVE_MS / 1000)
+        return read_posts_window(*args)
+
+    answered: list[bool] = []
+    answer = follower._answered
+
+    def answered_too(step: Any) -> None:  # on the GUI thread: a read's answer is in
+        answered.append(True)
+        answer(step)
+
+    monkeypatch.setattr(posts, "read_window", held)
+    monkeypatch.setattr(follower, "_answered", answered_too)
+    with open_database(seeded_url, migrate=False, create=False) as other, other.transaction():
+        mark = "?" if other.dialect == "sqlite" else "%s"
+        other.execute(f"UPDATE users SET name = 'Ada King' WHERE id = {mark}", (ada.id,))
+        other.execute(
+            f"INSERT INTO posts (user_id, title, content) VALUES ({mark}, 'Sketch', 'x')",
+            (ada.id,),
+        )
+    try:
+        qtbot.waitUntil(lambda: reading_posts.is_set() and bool(answered), timeout=LIVE_MS)
+        for _turn in range(5):
+            QCoreApplication.processEvents()
+        assert "Ada King" not in cells(desk.table(Kind.USER))  # read, and kept back
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: "Ada King" in cells(desk.table(Kind.USER)), timeout=LIVE_MS)
+    assert "Sketch" in cells(desk.table(Kind.POST))
+    assert users.row_of(ada.id) is not None
 
 
 # -- a form with unsaved edits is never touched -------------------------------------------------

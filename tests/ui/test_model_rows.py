@@ -1,13 +1,19 @@
-"""The paged model's bookkeeping: finding a record's row by id, and what a cell shows
-when a view asks for all its roles at once (multiData), as a delegate does when painting."""
+"""The paged model's bookkeeping: finding a record's row by id, what a cell shows when a
+view asks for all its roles at once (multiData), as a delegate does when painting, and how
+rows changed elsewhere are repainted."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from PySide6.QtCore import QModelRoleData, Qt
+import pytest
+from PySide6.QtCore import QCoreApplication, QModelRoleData, Qt
 
-from desktop.ui.models import Query, UsersModel
+from desktop.store.records import User
+from desktop.ui import models
+from desktop.ui.models import Query, Resync, UsersModel
 from desktop.ui.worker import Worker
 
 
@@ -24,15 +30,24 @@ def _check_every_id(model: UsersModel, ids: list[int]) -> None:
         assert model.row_of(record_id) == _scan(model, record_id), record_id
 
 
-def test_row_of_agrees_with_the_rows_through_loads_inserts_and_removals(repo: Any, qtbot: Any):
-    users = [repo.create_user(f"User {n:04d}", f"user{n}@example.com") for n in range(60)]
-    ids = [user.id for user in users]
+@contextmanager
+def users_list(repo: Any, qtbot: Any, page_size: int) -> Iterator[tuple[UsersModel, Worker]]:
+    """A users model over `repo`, its first page loaded, and the worker it reads through."""
     worker = Worker()
     worker.set_backend(repo.db)
     try:
-        model = UsersModel(worker, page_size=10)
+        model = UsersModel(worker, page_size=page_size)
         with qtbot.waitSignal(model.page_loaded):
             model.set_query(Query())
+        yield model, worker
+    finally:
+        worker.stop()
+
+
+def test_row_of_agrees_with_the_rows_through_loads_inserts_and_removals(repo: Any, qtbot: Any):
+    users = [repo.create_user(f"User {n:04d}", f"user{n}@example.com") for n in range(60)]
+    ids = [user.id for user in users]
+    with users_list(repo, qtbot, page_size=10) as (model, _worker):
         qtbot.waitUntil(lambda: model.total == 60)
         _check_every_id(model, ids)
         with qtbot.waitSignal(model.page_loaded):
@@ -55,8 +70,6 @@ def test_row_of_agrees_with_the_rows_through_loads_inserts_and_removals(repo: An
         with qtbot.waitSignal(model.page_loaded):
             model.ensure_rows(10, 19)
         _check_every_id(model, [*ids, newcomer.id])
-    finally:
-        worker.stop()
 
 
 def test_multidata_answers_the_roles_a_delegate_asks_for_in_one_call(repo: Any, qtbot: Any):
@@ -176,3 +189,60 @@ def worker_answer(qtbot: Any, worker: Worker, operation: Any) -> Any:
     worker.submit(operation, answers.append)
     qtbot.waitUntil(lambda: bool(answers))
     return answers[0]
+
+
+@pytest.fixture
+def renamed(repo: Any, qtbot: Any) -> Iterator[tuple[UsersModel, Resync[User]]]:
+    """A list of 60 users, all renamed elsewhere since it was loaded, and its window as
+    live changes read it again (on the worker), not applied yet."""
+    users = [repo.create_user(f"User {n:04d}", f"user{n}@example.com") for n in range(60)]
+    with users_list(repo, qtbot, page_size=100) as (model, worker):
+        for user in users:
+            repo.update_user(user.id, f"{user.name} renamed", user.email)
+        query, first = model.query, users[0].id
+        assert query is not None
+        read: list[Resync[User]] = []
+        worker.submit(lambda repo: model.read_window(repo, query, [first], None, 0), read.append)
+        qtbot.waitUntil(lambda: bool(read))
+        yield model, read[0]
+
+
+def test_rows_changed_elsewhere_are_repainted_a_few_cells_per_turn(
+    renamed: tuple[UsersModel, Resync[User]], qtbot: Any
+):
+    """Painting a cell lays out its text: a screenful of renamed rows repainted at once stalls
+    the window. The new text is there at once; the repaints go out a few cells per turn of
+    the event loop, every changed cell once, and only those."""
+    model, fresh = renamed
+    repainted: list[tuple[int, int, int, int]] = []
+    model.dataChanged.connect(
+        lambda first, last, _roles=None: repainted.append(
+            (first.row(), last.row(), first.column(), last.column())
+        )
+    )
+
+    model.apply_resync(fresh)
+
+    assert model.data(model.index(59, 0)) == "User 0059 renamed"
+    assert repainted == [(0, models.REPAINT_CELLS - 1, 0, 0)]  # the names alone
+    qtbot.waitUntil(lambda: sum(last - first + 1 for first, last, _l, _h in repainted) >= 60)
+    rows = [row for first, last, _l, _h in repainted for row in range(first, last + 1)]
+    assert rows == list(range(60))
+    assert all(low == high == 0 for _f, _l, low, high in repainted)
+
+
+def test_repaints_still_to_go_are_dropped_when_the_rows_go(
+    renamed: tuple[UsersModel, Resync[User]],
+):
+    """The view repaints all it shows when rows come or go; a piece left over would name
+    rows that are not there any more."""
+    model, fresh = renamed
+    model.apply_resync(fresh)
+    repainted: list[int] = []
+    model.dataChanged.connect(lambda first, _last, _roles=None: repainted.append(first.row()))
+
+    model.set_query(None)
+    for _turn in range(5):
+        QCoreApplication.processEvents()
+
+    assert repainted == []
