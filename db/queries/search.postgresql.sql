@@ -16,6 +16,14 @@
 -- table for a rare word. LATERAL keeps every part out of parallel plans, whose workers
 -- took longer to start than the search itself.
 
+-- name: search_settings()$
+-- Sent before search_posts and count_search in the same pipeline (desktop/store/repository.py:
+-- one round trip, one implicit transaction, which `true` keeps the setting to): no JIT. The
+-- planner adds up the costs of the far parts, which run only when the newest posts do not
+-- fill the page, and above jit_above_cost (100,000) compiled the query to machine code:
+-- 35-115 ms spent on a search that takes 4-20 ms (benchmark set, PostgreSQL 15).
+SELECT set_config('jit', 'off', true);
+
 -- name: search_posts(posts_match, comments_match, after_id, limit, window)
 WITH edge AS MATERIALIZED (
     SELECT coalesce(min(id), 0) AS low, count(*) AS seen,

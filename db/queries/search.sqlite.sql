@@ -12,8 +12,14 @@
 -- stretch of the comments index (the rowids, i.e. comment ids, those comments span), and
 -- only when they and the posts do not fill the page are the older comments searched
 -- (`far_comments`, skipped otherwise: its conditions on `near` come first in the join).
--- A word typed is a prefix, and FTS5 without a prefix index merges the lists of every
--- word that starts with it for each MATCH: two MATCHes on comments would cost twice.
+-- A word typed is a prefix: one of 2 or 3 characters is read lazily from the prefix
+-- indexes of migration 009; a longer one makes FTS5 merge the lists of every word that
+-- starts with it for each MATCH, so two MATCHes on comments would cost twice.
+
+-- name: search_settings()$
+-- Sent before each search, as search.postgresql.sql turns its JIT compiler off; SQLite has
+-- nothing to set.
+SELECT 'none';
 
 -- name: search_posts(posts_match, comments_match, after_id, limit, window)
 WITH post_hits AS MATERIALIZED (

@@ -312,6 +312,7 @@ class Queries(Protocol):
     def log_whole_table(self, conn: Connection, *, table_name: str) -> int: ...
 
     # -- search.<dialect>.sql -----------------------------------------------------------------
+    def search_settings(self, conn: Connection) -> str: ...
     def search_posts(
         self,
         conn: Connection,

@@ -6,6 +6,8 @@ missing records and delete reports are raised as the errors of desktop.store.err
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
@@ -716,8 +718,9 @@ class Repository:
         start = after or search.FIRST_PAGE
         posts_match, comments_match = self._search_matches(query)
         with self.db.reading():
-            rows = list(
-                self.q.search_posts(
+            with self._search_pipeline():
+                found = send(
+                    self.q.search_posts,
                     self.db.conn,
                     posts_match=posts_match,
                     comments_match=comments_match,
@@ -725,7 +728,7 @@ class Repository:
                     limit=limit + 1,
                     window=search.NEWEST_FIRST_WINDOW,
                 )
-            )
+            rows = found()
         hits = [self._search_hit(row, query) for row in rows[:limit]]
         more = len(rows) > limit
         return Page(hits, search.SearchCursor(hits[-1].post_id) if more else None)
@@ -742,13 +745,23 @@ class Repository:
             return 0
         posts_match, comments_match = self._search_matches(query)
         with self.db.reading():
-            found = self.q.count_search(
-                self.db.conn,
-                posts_match=posts_match,
-                comments_match=comments_match,
-                at_most=bound,
-            )
-        return min(int(found), bound + 1)
+            with self._search_pipeline():
+                found = send(
+                    self.q.count_search,
+                    self.db.conn,
+                    posts_match=posts_match,
+                    comments_match=comments_match,
+                    at_most=bound,
+                )
+            return min(int(found()), bound + 1)
+
+    @contextmanager
+    def _search_pipeline(self) -> Iterator[None]:
+        """A search's query, sent in one round trip behind the settings it is planned with
+        (db/queries/search.postgresql.sql: no JIT compiler)."""
+        with self.db.pipeline():
+            send(self.q.search_settings, self.db.conn)
+            yield
 
     def _search_matches(self, query: search.SearchQuery) -> tuple[str, str]:
         from desktop.store import search
