@@ -330,6 +330,32 @@ def test_comments_found_whatever_order_they_were_written_in(
     assert repo.count_search("loom") == 4
 
 
+@pytest.mark.parametrize("window", [1, 2, 3])
+def test_posts_past_the_newest_window_found_in_order(
+    repo: Repository, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    """Where the newest posts match often, the posts after them are walked on (PostgreSQL:
+    four windows more) before the index is asked for the rest; comments on those posts
+    still come from the index. Every page must be the matches in order all the same."""
+    monkeypatch.setattr(search, "NEWEST_FIRST_WINDOW", window)
+    user = repo.create_user("Ada", "ada@example.org")
+    posts = [
+        repo.create_post(user.id, f"loom {n}" if n % 3 else f"post {n}", "text").id
+        for n in range(40)
+    ]
+    on_quiet_posts = {
+        posts[n]: repo.create_comment(posts[n], "a loom here").id for n in (3, 21, 36)
+    }
+    want = [
+        (post_id, on_quiet_posts.get(post_id) if n % 3 == 0 else None)
+        for n, post_id in enumerate(posts)
+        if n % 3 or post_id in on_quiet_posts
+    ][::-1]
+    for size in (1, 2, 4, 7, 50):
+        assert _paged(repo, "loom", size) == want, size
+    assert repo.count_search("loom") == len(want)
+
+
 def test_snippet_marks_every_matched_word() -> None:
     query = search.parse("loo ana")
     found = search.snippet("An analysis.\nOf the LOOM and the loop", query)
