@@ -184,6 +184,11 @@ CREATE VIRTUAL TABLE comments_search USING fts5(
     body, content = '', tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3'
 );
 
+-- The words each index holds, one row per occurrence in word order (migration 009).
+CREATE VIRTUAL TABLE posts_search_words USING fts5vocab(posts_search, instance);
+
+CREATE VIRTUAL TABLE comments_search_words USING fts5vocab(comments_search, instance);
+
 CREATE TRIGGER posts_search_insert AFTER INSERT ON posts BEGIN
     INSERT INTO posts_search (rowid, title, content) VALUES (new.id, substr(new.title, 1, 100000), substr(new.content, 1, 100000));
 END;

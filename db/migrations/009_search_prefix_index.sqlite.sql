@@ -3,9 +3,12 @@
 -- the lists of every word starting with it, over the whole table, before it hands out the
 -- first row (`the` over a million posts: 60-180 ms, each time it is asked); with one, a
 -- prefix of a configured length is a single list, read lazily in rowid order, and a page
--- stops after its rows. Short prefixes are the ones that begin many words; a longer one
--- begins few, whose merge is small (README, "Search", has the measurements that chose
--- these lengths). Each length costs about as much as the index itself again.
+-- stops after its rows. Short prefixes are the ones that begin many words (README,
+-- "Search", has the measurements that chose these lengths; each length costs about as much
+-- as the index itself again). A word of another length is searched as the words the index
+-- holds that start with it, each a lazy list too: the `*_search_words` tables list them
+-- (fts5vocab, one row per occurrence, read in word order a row at a time; see
+-- db/queries/search.sqlite.sql, search_words).
 --
 -- The triggers of 006 name the tables, not their definition, and stay as they are; the
 -- fills run in id ranges (db/migrations/README.md, "Long fills"), and a cancel leaves 006's
@@ -26,3 +29,7 @@ CREATE VIRTUAL TABLE comments_search USING fts5(
 );
 
 INSERT INTO comments_search (rowid, body) SELECT id, substr(body, 1, 100000) FROM comments;
+
+CREATE VIRTUAL TABLE posts_search_words USING fts5vocab(posts_search, instance);
+
+CREATE VIRTUAL TABLE comments_search_words USING fts5vocab(comments_search, instance);

@@ -313,6 +313,9 @@ class Queries(Protocol):
 
     # -- search.<dialect>.sql -----------------------------------------------------------------
     def search_settings(self, conn: Connection) -> str: ...
+    def search_words(
+        self, conn: Connection, *, prefix: str, at_most: int
+    ) -> list[tuple[str, str]]: ...
     def search_posts(
         self,
         conn: Connection,

@@ -766,7 +766,24 @@ class Repository:
     def _search_matches(self, query: search.SearchQuery) -> tuple[str, str]:
         from desktop.store import search
 
-        return search.backend_matches(self.db.dialect, query)
+        return search.backend_matches(self.db.dialect, query, self._indexed_words)
+
+    def _indexed_words(self, prefix: str) -> tuple[list[str] | None, list[str] | None]:
+        """The words the posts' and the comments' search indexes hold that start with
+        `prefix`, each None where they are more than search.WORDS_PER_PREFIX."""
+        from desktop.store import search
+
+        at_most = search.WORDS_PER_PREFIX
+        with self.db.reading():
+            rows = self.q.search_words(self.db.conn, prefix=prefix, at_most=at_most)
+        found: dict[str, list[str]] = {"posts": [], "comments": []}
+        for source, word in rows:
+            found[source].append(word)
+        posts, comments = found["posts"], found["comments"]
+        return (
+            posts if len(posts) <= at_most else None,
+            comments if len(comments) <= at_most else None,
+        )
 
     def _search_hit(self, row: SearchRow, query: search.SearchQuery) -> search.SearchHit:
         from desktop.store import search
