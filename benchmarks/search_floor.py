@@ -1,12 +1,13 @@
 """The search steps' data-layer floor, one checkout beside another in one run:
 
-    python benchmarks/search_floor.py [--runs N] [--rounds R] LABEL=CHECKOUT=URL ...
+    python benchmarks/search_floor.py [--runs N] [--rounds R] [--words W,...] LABEL=CHECKOUT=URL ...
 
 For each target, a child process imports `desktop` from CHECKOUT (a source tree: this one,
 or another commit's, e.g. `git archive main | tar -x -C /tmp/base`) and times
 Repository.search_posts (the Find dialog's first page, 50 posts) for the words of
-benchmarks/search_steps.py on the database at URL, after one untimed pass; then the count
-the dialog asks for next (up to 1,000). The rare word's post is written before the runs and
+benchmarks/search_steps.py (or the searches given with --words) on the database at URL,
+after one untimed pass; then the count the dialog asks for next (up to 1,000). The rare
+word's post is written before the runs and
 deleted after them, as search_steps.py does. The targets take turns, R rounds of N runs
 each, so that a change in the machine's load falls on all of them alike. Prints median and
 p95 per target and search; not a test.
@@ -39,7 +40,7 @@ def percentile95(values: list[float]) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def measure(url: str, runs: int) -> dict[str, list[float]]:
+def measure(url: str, runs: int, searches: dict[str, str]) -> dict[str, list[float]]:
     """In the child: the timings of each search (ms), keyed 'page <label>' / 'count <label>'."""
     from desktop.store.connection import open_database
     from desktop.store.repository import Repository
@@ -51,7 +52,7 @@ def measure(url: str, runs: int) -> dict[str, list[float]]:
         rare = repo.create_post(author.id, f"A {RARE} recipe", "Only one post holds this word.")
         try:
             for run in range(runs + 1):
-                for label, text in SEARCHES.items():
+                for label, text in searches.items():
                     started = time.perf_counter()
                     repo.search_posts(text, limit=PAGE)
                     paged = time.perf_counter()
@@ -65,8 +66,9 @@ def measure(url: str, runs: int) -> dict[str, list[float]]:
     return times
 
 
-def run_child(checkout: Path, url: str, runs: int) -> dict[str, list[float]]:
+def run_child(checkout: Path, url: str, runs: int, words: str) -> dict[str, list[float]]:
     command = [sys.executable, __file__, "--child", str(checkout), url, "--runs", str(runs)]
+    command += ["--words", words] if words else []
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{checkout} on {url} failed:\n{done.stderr}")
@@ -88,17 +90,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("targets", nargs="*", help="LABEL=CHECKOUT=URL")
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--words", default="", help="searches of their own, comma-separated")
     parser.add_argument("--child", nargs=2, metavar=("CHECKOUT", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         sys.path.insert(0, args.child[0])
-        print(json.dumps(measure(args.child[1], args.runs)))
+        words = args.words.split(",") if args.words else []
+        searches = {repr(word): word for word in words} if words else SEARCHES
+        print(json.dumps(measure(args.child[1], args.runs, searches)))
         return 0
     targets = [target.split("=", 2) for target in args.targets]
     pooled: dict[str, dict[str, list[float]]] = {label: {} for label, _, _ in targets}
     for _ in range(args.rounds):
         for label, checkout, url in targets:
-            for key, values in run_child(Path(checkout), url, args.runs).items():
+            for key, values in run_child(Path(checkout), url, args.runs, args.words).items():
                 pooled[label].setdefault(key, []).extend(values)
     for label, times in pooled.items():
         report(label, times)

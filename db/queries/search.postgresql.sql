@@ -12,9 +12,10 @@
 -- (`far_*`, each behind a one-row `near` so that nothing of it runs otherwise). A GIN index
 -- reads every match of each word before the first row (`release notes`: 135,000 posts a
 -- word, 11,000 both, 65-90 ms); so when the newest posts matched at a rate that fills the
--- page within five windows (a fifth of the page or more found), the posts are walked on
--- for four windows more (`mid_*`, 8,000 posts: 7 ms) and the index asked only for what is
--- still missing. A rare word goes to the index at once, as before. The near
+-- page within five windows (a fifth of the page or more found), the posts are walked on,
+-- up to four windows more, until the page is full (`mid_*`, `release notes`: 2,600 posts,
+-- 4 ms), and the index is asked only for what is still missing. A rare word goes to the
+-- index at once, as before. The near
 -- parts test the tsvector through ts_match_vq(), which no index serves: the planner must
 -- not swap the ordered scan for a GIN one. `+ 0` keeps the far parts off the primary key
 -- and idx_comments_post, whose order the planner would otherwise walk through the whole
@@ -84,7 +85,7 @@ WITH edge AS MATERIALIZED (
             setweight(to_tsvector('simple', regexp_replace(left(p.title, 100000), '[^[:alnum:]]+', ' ', 'g')), 'A')
             || setweight(to_tsvector('simple', regexp_replace(left(p.content, 100000), '[^[:alnum:]]+', ' ', 'g')), 'B'),
             CAST(:posts_match AS tsquery))
-    ORDER BY p.id DESC LIMIT :limit) AS walked
+    ORDER BY p.id DESC LIMIT :limit - near.posts) AS walked
     WHERE mid.seen > 0
 ), far AS MATERIALIZED (
     SELECT CASE WHEN mid.seen > 0 THEN mid.low ELSE near.low END AS low,
