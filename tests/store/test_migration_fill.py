@@ -16,6 +16,7 @@ from desktop.store.connection import open_database
 from desktop.store.errors import MigrationCancelledError
 from desktop.store.migrations import FillProgress, LockWait, MigrationRunner
 from desktop.store.repository import Repository
+from desktop.store.sqlite import FTS5_HASHSIZE
 
 SEARCH_VERSION = "006"
 PREFIX_VERSION = "009"
@@ -108,6 +109,8 @@ def test_a_cancelled_prefix_index_rebuild_leaves_the_search_working(
         assert runner.status().current_version == PREFIX_VERSION
         for table in ("posts_search", "comments_search"):
             assert "prefix = '2 3'" in _search_table_sql(backend, table)
+            gathering = f"SELECT v FROM {table}_config WHERE k = 'hashsize'"
+            assert backend.execute(gathering) == [(FTS5_HASHSIZE,)]  # the fill's set back
         repo = Repository(backend)
         found = [repo.count_search(text) for text in ("lo", "shu", "sh 6")]
         assert found == [7, 7, 1]
