@@ -49,8 +49,9 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/scale.py --quick
 
-# Full-text search: migration 006's time and index size on the large set, searches beside
-# LIKE, the bulk load with the index; add --quick for 1,000 users. PostgreSQL as for bench.
+# Full-text search: migrations 006 and 009, their time and index size on the large set,
+# searches beside LIKE, the bulk load with the index; add --quick for 1,000 users.
+# PostgreSQL as for bench.
 bench-search: $(STAMP)
 	$(BIN)/python benchmarks/search_index.py \
 		--postgres "$${POSTDESK_BENCH_POSTGRES:-postgresql://postgres@127.0.0.1:5432/postgres}"

@@ -1,12 +1,14 @@
-"""What the full-text index (migration 006) costs and gives, on both backends:
+"""What the full-text index (migrations 006 and 009) costs and gives, on both backends:
 
     python benchmarks/search_index.py [--quick | --users N --posts-per-user M ...]
 
 For each backend: the generated data set loaded without the index (migrations up to 005),
-then migration 006 applied to it (how long, how large the index is), then searches for a
-common word, a rare word and two words (first page of 50, median and p95 of repeated runs)
-beside `LIKE '%word%'` over titles, contents and comment bodies, then the same bulk load
-into a database that has the index from the start. Prints its figures; not a test.
+then migrations 006 to 008 applied to it (006 builds the index), then 009 (SQLite: the
+index again, with prefix indexes), each with how long it took and how large the index is
+after it; then searches for a common word, a rare word and two words (first page of 50,
+median and p95 of repeated runs) beside `LIKE '%word%'` over titles, contents and comment
+bodies, then the same bulk load into a database that has the index from the start. Prints
+its figures; not a test.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from desktop.store.connection import open_database  # noqa: E402
 from desktop.store.repository import Repository  # noqa: E402
 from desktop.store.seeding import GeneratePlan, generate  # noqa: E402
 
-SEARCH_VERSION = "006"
+# The migrations that build the search index: each is applied, with those before it, to the
+# data loaded without them.
+SEARCH_VERSIONS = ("006", "009")
 COUNT_AT_MOST = 1000  # as desktop/ui/dialogs/find_dialog.py
 RARE = "zanzibarine"
 PG_DATABASES = ("postdesk_search_before", "postdesk_search_after")
@@ -42,12 +46,13 @@ NAIVE_SQL = (
 )
 
 
-def without_search(folder: Path) -> Path:
-    """A copy of the migrations folder that stops before the search index."""
-    copy = folder / "migrations_before_search"
+def migrations_before(folder: Path, version: str) -> Path:
+    """A copy of the migrations folder that stops before `version`."""
+    copy = folder / f"migrations_before_{version}"
     shutil.copytree(paths.migrations_dir(), copy, dirs_exist_ok=True)
-    for path in copy.glob(f"{SEARCH_VERSION}_*.sql"):
-        path.unlink()
+    for path in copy.glob("*.sql"):
+        if path.name[:3] >= version:
+            path.unlink()
     return copy
 
 
@@ -85,19 +90,23 @@ def add_rare_post(backend: Backend) -> None:
 
 
 def measure(url: str, plan: GeneratePlan, scratch: Path, runs: int) -> None:
-    before = without_search(scratch)
-    with open_database(url, migrations_dir=before) as backend:
+    unindexed = migrations_before(scratch, SEARCH_VERSIONS[0])
+    with open_database(url, migrations_dir=unindexed) as backend:
         load = generate(backend, plan)
         add_rare_post(backend)
     print(
         f"  bulk load without the index: {load.seconds:.1f} s "
         f"({load.rows_per_second:,.0f} rows/s)"
     )
-    started = time.perf_counter()
+    for version, until in zip(SEARCH_VERSIONS, (*SEARCH_VERSIONS[1:], None), strict=True):
+        folder = None if until is None else migrations_before(scratch, until)
+        started = time.perf_counter()
+        with open_database(url, migrations_dir=folder) as backend:
+            took = time.perf_counter() - started
+            size = index_bytes(backend)
+        last = "the last" if until is None else f"{int(until) - 1:03d}"
+        print(f"  migrations {version} to {last} on it: {took:.1f} s; index {size / 2**20:.1f} MiB")
     with open_database(url) as backend:
-        took = time.perf_counter() - started
-        size = index_bytes(backend)
-        print(f"  migration 006 on it: {took:.1f} s; index {size / 2**20:.1f} MiB")
         repo = Repository(backend)
         like = "?" if backend.dialect == "sqlite" else "%s"
         for label, text in SEARCHES.items():

@@ -174,14 +174,20 @@ END;
 -- 'simple' configuration keeps them, so both backends find the same posts. The first
 -- 100,000 characters of each text are indexed: PostgreSQL refuses a tsvector over 1 MB,
 -- which a long text of many different words reaches, and both index the same part.
+-- Prefix indexes of 2 and 3 characters (migration 009): every word typed is a prefix.
 
 CREATE VIRTUAL TABLE posts_search USING fts5(
-    title, content, content = '', tokenize = 'unicode61 remove_diacritics 0'
+    title, content, content = '', tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3'
 );
 
 CREATE VIRTUAL TABLE comments_search USING fts5(
-    body, content = '', tokenize = 'unicode61 remove_diacritics 0'
+    body, content = '', tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3'
 );
+
+-- The words each index holds, one row per occurrence in word order (migration 009).
+CREATE VIRTUAL TABLE posts_search_words USING fts5vocab(posts_search, instance);
+
+CREATE VIRTUAL TABLE comments_search_words USING fts5vocab(comments_search, instance);
 
 CREATE TRIGGER posts_search_insert AFTER INSERT ON posts BEGIN
     INSERT INTO posts_search (rowid, title, content) VALUES (new.id, substr(new.title, 1, 100000), substr(new.content, 1, 100000));

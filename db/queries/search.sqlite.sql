@@ -12,8 +12,38 @@
 -- stretch of the comments index (the rowids, i.e. comment ids, those comments span), and
 -- only when they and the posts do not fill the page are the older comments searched
 -- (`far_comments`, skipped otherwise: its conditions on `near` come first in the join).
--- A word typed is a prefix, and FTS5 without a prefix index merges the lists of every
--- word that starts with it for each MATCH: two MATCHes on comments would cost twice.
+-- A word typed is a prefix: one of 2 or 3 characters is read lazily from the prefix
+-- indexes of migration 009, any other is sent as the words it begins (search_words) where
+-- they are few; else FTS5 merges the lists of every word that starts with it for each
+-- MATCH, so two MATCHes on comments would cost twice.
+
+-- name: search_settings()$
+-- Sent before each search, as search.postgresql.sql turns its JIT compiler off; SQLite has
+-- nothing to set.
+SELECT 'none';
+
+-- name: search_words(prefix, at_most)
+-- The words the posts' and the comments' indexes hold that start with :prefix, no more than
+-- :at_most + 1 of each (more means too many: desktop/store/search.py then lets FTS5 merge
+-- them). Each word is one seek into the fts5vocab tables of migration 009, whose rows come
+-- in word order, read lazily: `|| char(1)` seeks past every occurrence of the word before
+-- (a longer word's next character, a letter or digit, sorts after it).
+WITH RECURSIVE post_words(word, n) AS (
+    SELECT (SELECT term FROM posts_search_words WHERE term >= :prefix LIMIT 1), 0
+    UNION ALL
+    SELECT (SELECT v.term FROM posts_search_words v WHERE v.term >= w.word || char(1) LIMIT 1),
+           w.n + 1
+    FROM post_words w WHERE substr(w.word, 1, length(:prefix)) = :prefix AND w.n < :at_most
+), comment_words(word, n) AS (
+    SELECT (SELECT term FROM comments_search_words WHERE term >= :prefix LIMIT 1), 0
+    UNION ALL
+    SELECT (SELECT v.term FROM comments_search_words v WHERE v.term >= w.word || char(1) LIMIT 1),
+           w.n + 1
+    FROM comment_words w WHERE substr(w.word, 1, length(:prefix)) = :prefix AND w.n < :at_most
+)
+SELECT 'posts', word FROM post_words WHERE substr(word, 1, length(:prefix)) = :prefix
+UNION ALL
+SELECT 'comments', word FROM comment_words WHERE substr(word, 1, length(:prefix)) = :prefix;
 
 -- name: search_posts(posts_match, comments_match, after_id, limit, window)
 WITH post_hits AS MATERIALIZED (

@@ -319,6 +319,10 @@ class Queries(Protocol):
     def log_whole_table(self, conn: Connection, *, table_name: str) -> int: ...
 
     # -- search.<dialect>.sql -----------------------------------------------------------------
+    def search_settings(self, conn: Connection) -> str: ...
+    def search_words(
+        self, conn: Connection, *, prefix: str, at_most: int
+    ) -> list[tuple[str, str]]: ...
     def search_posts(
         self,
         conn: Connection,

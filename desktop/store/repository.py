@@ -6,6 +6,8 @@ missing records and delete reports are raised as the errors of desktop.store.err
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
@@ -716,8 +718,9 @@ class Repository:
         start = after or search.FIRST_PAGE
         posts_match, comments_match = self._search_matches(query)
         with self.db.reading():
-            rows = list(
-                self.q.search_posts(
+            with self._search_pipeline():
+                found = send(
+                    self.q.search_posts,
                     self.db.conn,
                     posts_match=posts_match,
                     comments_match=comments_match,
@@ -725,7 +728,7 @@ class Repository:
                     limit=limit + 1,
                     window=search.NEWEST_FIRST_WINDOW,
                 )
-            )
+            rows = found()
         hits = [self._search_hit(row, query) for row in rows[:limit]]
         more = len(rows) > limit
         return Page(hits, search.SearchCursor(hits[-1].post_id) if more else None)
@@ -742,18 +745,45 @@ class Repository:
             return 0
         posts_match, comments_match = self._search_matches(query)
         with self.db.reading():
-            found = self.q.count_search(
-                self.db.conn,
-                posts_match=posts_match,
-                comments_match=comments_match,
-                at_most=bound,
-            )
-        return min(int(found), bound + 1)
+            with self._search_pipeline():
+                found = send(
+                    self.q.count_search,
+                    self.db.conn,
+                    posts_match=posts_match,
+                    comments_match=comments_match,
+                    at_most=bound,
+                )
+            return min(int(found()), bound + 1)
+
+    @contextmanager
+    def _search_pipeline(self) -> Iterator[None]:
+        """A search's query, sent in one round trip behind the settings it is planned with
+        (db/queries/search.postgresql.sql: no JIT compiler)."""
+        with self.db.pipeline():
+            send(self.q.search_settings, self.db.conn)
+            yield
 
     def _search_matches(self, query: search.SearchQuery) -> tuple[str, str]:
         from desktop.store import search
 
-        return search.backend_matches(self.db.dialect, query)
+        return search.backend_matches(self.db.dialect, query, self._indexed_words)
+
+    def _indexed_words(self, prefix: str) -> tuple[list[str] | None, list[str] | None]:
+        """The words the posts' and the comments' search indexes hold that start with
+        `prefix`, each None where they are more than search.WORDS_PER_PREFIX."""
+        from desktop.store import search
+
+        at_most = search.WORDS_PER_PREFIX
+        with self.db.reading():
+            rows = self.q.search_words(self.db.conn, prefix=prefix, at_most=at_most)
+        found: dict[str, list[str]] = {"posts": [], "comments": []}
+        for source, word in rows:
+            found[source].append(word)
+        posts, comments = found["posts"], found["comments"]
+        return (
+            posts if len(posts) <= at_most else None,
+            comments if len(comments) <= at_most else None,
+        )
 
     def _search_hit(self, row: SearchRow, query: search.SearchQuery) -> search.SearchHit:
         from desktop.store import search

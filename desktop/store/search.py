@@ -30,17 +30,26 @@ text), they may disagree; tests/store/test_search.py generates text inside the r
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeAlias
 
 MAX_TERMS = 16
 MAX_WORD_BYTES = 2047  # PostgreSQL's longest indexed word (bytes of UTF-8)
 INDEXED_CHARS = 100_000  # as db/migrations/006_full_text_search.*.sql index
 SNIPPET_CHARS = 160
 COUNT_ALL = 2**62  # count_search's bound when every match is to be counted
+# SQLite: FTS5 reads a prefix of these lengths from the prefix indexes of migration 009, one
+# list in rowid order. Any other word is searched as the words the index holds that start
+# with it (read from the fts5vocab tables of 009), when there are at most WORDS_PER_PREFIX:
+# one lazy list each, where the bare prefix would make FTS5 merge all their lists, over the
+# whole table, before the first row. Beyond that (a single letter in real text), the merge.
+PREFIX_INDEX_LENGTHS = (2, 3)
+WORDS_PER_PREFIX = 128
 # search_posts looks at the newest this many posts (and their comments) first, by id, and
 # asks the full-text index for older ones only when those do not fill the page: a common
 # word's page comes from them alone (db/queries/search.*.sql).
@@ -114,12 +123,41 @@ def parse(text: str) -> SearchQuery:
 
 
 def _fts5_string(word: str) -> str:
-    return '"' + word.replace('"', '""') + '"*'
+    return '"' + word.replace('"', '""') + '"'
 
 
-def fts5_match(query: SearchQuery) -> str:
-    """An FTS5 MATCH expression made only of quoted prefix terms: no syntax can leak in."""
-    return " ".join(" + ".join(_fts5_string(w) for w in term.words) for term in query.terms)
+def _fts5_prefix(word: str) -> str:
+    return _fts5_string(word) + "*"
+
+
+# What the index holds that starts with a prefix: the words, or None when there are more
+# than WORDS_PER_PREFIX.
+IndexedWords: TypeAlias = Callable[[str], Sequence[str] | None]
+
+
+def _fts5_word(word: str, indexed: IndexedWords | None) -> str:
+    if indexed is None or len(word) in PREFIX_INDEX_LENGTHS:
+        return _fts5_prefix(word)
+    found = indexed(word)
+    if found is None:  # too many: FTS5's merge is the way
+        return _fts5_prefix(word)
+    if not found:  # the word itself, absent too: one seek finds nothing (a merge scans)
+        return _fts5_string(word)
+    if len(found) == 1:
+        return _fts5_string(found[0])
+    return "(" + " OR ".join(_fts5_string(w) for w in found) + ")"
+
+
+def fts5_match(query: SearchQuery, indexed: IndexedWords | None = None) -> str:
+    """An FTS5 MATCH expression made only of quoted terms: no syntax can leak in. A word
+    alone is the words `indexed` gives for it where it gives some (see PREFIX_INDEX_LENGTHS);
+    the words of a phrase stay prefixes (FTS5 has no alternatives inside a phrase)."""
+    return " AND ".join(
+        _fts5_word(term.words[0], indexed)
+        if len(term.words) == 1
+        else " + ".join(_fts5_prefix(w) for w in term.words)
+        for term in query.terms
+    )
 
 
 def _tsquery_lexeme(word: str, weight: str = "") -> str:
@@ -148,11 +186,23 @@ def tsquery_for_posts(query: SearchQuery) -> str:
     return " & ".join(parts)
 
 
-def backend_matches(dialect: str, query: SearchQuery) -> tuple[str, str]:
-    """What db/queries/search.<dialect>.sql takes as :posts_match and :comments_match."""
+def backend_matches(
+    dialect: str,
+    query: SearchQuery,
+    indexed: Callable[[str], tuple[Sequence[str] | None, Sequence[str] | None]] | None = None,
+) -> tuple[str, str]:
+    """What db/queries/search.<dialect>.sql takes as :posts_match and :comments_match.
+    `indexed` (SQLite) gives the words each index, posts' and comments', holds that start
+    with a prefix (db/queries/search.sqlite.sql's search_words)."""
     if dialect == "sqlite":
-        match = fts5_match(query)
-        return match, match
+        if indexed is None:
+            match = fts5_match(query)
+            return match, match
+        known = functools.cache(indexed)
+        return (
+            fts5_match(query, lambda word: known(word)[0]),
+            fts5_match(query, lambda word: known(word)[1]),
+        )
     return tsquery_for_posts(query), tsquery_for_comments(query)
 
 

@@ -13,7 +13,7 @@ from desktop.store.connection import open_database
 from desktop.store.errors import StoreError
 from desktop.store.repository import Repository
 from desktop.store.seeding import GeneratePlan, generate, time_texts
-from desktop.store.sqlite import format_time
+from desktop.store.sqlite import FTS5_HASHSIZE, format_time
 from tests.support.dbtools import run, schema_of
 
 PLAN = GeneratePlan(
@@ -91,6 +91,16 @@ def test_a_failed_load_leaves_nothing(backend, monkeypatch, set_aside):
         generate(backend, PLAN, set_indexes_aside=set_aside)
     assert counts(backend) == {"users": 0, "posts": 0, "comments": 0}
     assert schema_of(backend) == before
+
+
+def test_sqlite_full_text_fills_give_back_their_gathering_size(make_database):
+    """A fill of the FTS5 tables (migration 009's, a large load's) gathers 16 MiB before it
+    writes; afterwards everyone's small writes gather FTS5's default again."""
+    with open_database(make_database("sqlite"), create=True) as backend:
+        generate(backend, PLAN, set_indexes_aside=True)
+        for table in ("posts_search", "comments_search"):
+            rows = run(backend, f"SELECT v FROM {table}_config WHERE k = 'hashsize'")
+            assert rows in ([], [(FTS5_HASHSIZE,)]), table
 
 
 def test_sqlite_page_cache_is_given_back(make_database):

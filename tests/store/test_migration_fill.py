@@ -1,5 +1,6 @@
-"""A migration that fills a table from another (006 builds its search index so) runs in id
-ranges: progress between them, and a cancel between them undoes the migration whole."""
+"""A migration that fills a table from another (006 builds its search index so, 009 builds
+it again with prefix indexes) runs in id ranges: progress between them, and a cancel
+between them undoes the migration whole."""
 
 from __future__ import annotations
 
@@ -10,21 +11,28 @@ import pytest
 
 from desktop import paths
 from desktop.store import migrations as migrations_module
+from desktop.store.backend import Backend
 from desktop.store.connection import open_database
 from desktop.store.errors import MigrationCancelledError
 from desktop.store.migrations import FillProgress, LockWait, MigrationRunner
 from desktop.store.repository import Repository
+from desktop.store.sqlite import FTS5_HASHSIZE
 
 SEARCH_VERSION = "006"
+PREFIX_VERSION = "009"
+
+
+def migrations_before(tmp_path: Path, version: str) -> Path:
+    folder = Path(shutil.copytree(paths.migrations_dir(), tmp_path / f"before_{version}"))
+    for path in folder.glob("*.sql"):
+        if path.name[:3] >= version:
+            path.unlink()
+    return folder
 
 
 @pytest.fixture
 def before_search(tmp_path: Path) -> Path:
-    folder = Path(shutil.copytree(paths.migrations_dir(), tmp_path / "migrations"))
-    for path in folder.glob("*.sql"):
-        if path.name[:3] >= SEARCH_VERSION:
-            path.unlink()
-    return folder
+    return migrations_before(tmp_path, SEARCH_VERSION)
 
 
 def _filled(url: str, before_search: Path, posts: int) -> None:
@@ -57,10 +65,52 @@ def test_the_index_build_reports_rows_and_can_be_cancelled(
         heard.clear()
         runner.migrate(rows=heard.append)
         assert runner.status().current_version == runner.known()[-1].version
-        by_table = {t: [p.done for p in heard if p.table == t] for t in ("posts", "comments")}
-        assert by_table == {"posts": [2, 4, 6, 7], "comments": [2, 4, 6, 7]}
+        by_table: dict[tuple[str, str], list[int]] = {}
+        for p in heard:
+            by_table.setdefault((p.migration.version, p.table), []).append(p.done)
+        assert by_table == {
+            (version, table): [2, 4, 6, 7]
+            for version in (SEARCH_VERSION, PREFIX_VERSION)
+            for table in ("posts", "comments")
+        }
         assert all(p.total == 7 and p.seconds_left is not None for p in heard)
         assert heard[-1].seconds_left == 0
         repo = Repository(backend)
         assert repo.count_search("loom") == 7
         assert repo.count_search("shuttle") == 7
+
+
+def _search_table_sql(backend: Backend, name: str) -> str:
+    return str(backend.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,))[0][0])
+
+
+def test_a_cancelled_prefix_index_rebuild_leaves_the_search_working(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """009 drops 006's FTS5 tables and fills new ones: a cancel half-way through must give
+    back the old tables whole, still finding every post, and a later run finish the job."""
+    sqlite_url = str(tmp_path / "prefix.sqlite3")
+    monkeypatch.setattr(migrations_module, "FILL_BATCH_IDS", 2)
+    _filled(sqlite_url, migrations_before(tmp_path, PREFIX_VERSION), 7)
+    heard: list[FillProgress] = []
+    with open_database(sqlite_url, migrate=False) as backend:
+        runner = MigrationRunner(backend)
+        stop = LockWait(cancelled=lambda: len(heard) >= 5)  # inside the comments' fill
+        with pytest.raises(MigrationCancelledError):
+            runner.migrate(lock=stop, rows=heard.append)
+        assert runner.status().current_version == "008"
+        assert "prefix" not in _search_table_sql(backend, "posts_search")
+        assert "prefix" not in _search_table_sql(backend, "comments_search")
+        for table, word in (("posts_search", "loom"), ("comments_search", "shuttle")):
+            matched = f"SELECT count(*) FROM {table} WHERE {table} MATCH ?"  # 006's whole
+            assert backend.execute(matched, (word,)) == [(7,)]
+
+        runner.migrate()
+        assert runner.status().current_version == PREFIX_VERSION
+        for table in ("posts_search", "comments_search"):
+            assert "prefix = '2 3'" in _search_table_sql(backend, table)
+            gathering = f"SELECT v FROM {table}_config WHERE k = 'hashsize'"
+            assert backend.execute(gathering) == [(FTS5_HASHSIZE,)]  # the fill's set back
+        repo = Repository(backend)
+        found = [repo.count_search(text) for text in ("lo", "shu", "sh 6")]
+        assert found == [7, 7, 1]

@@ -125,19 +125,24 @@ def test_ids_are_generated_and_never_reused(backend, dialect):
 
 def test_schema_file_and_migrations_name_the_same_objects():
     """The two canonical files describe the same tables and indexes (by name), but for the
-    full-text index, which each backend builds its own way (FTS5 tables and triggers;
-    GIN indexes on expressions)."""
+    full-text index, which each backend builds its own way (FTS5 and fts5vocab tables and
+    triggers; GIN indexes on expressions)."""
     import re
 
     def names(path: Path) -> set[str]:
         text = path.read_text(encoding="utf-8")
         return set(re.findall(r"CREATE (?:UNIQUE |VIRTUAL )?(?:TABLE|INDEX) (\w+)", text))
 
-    # Each backend builds the full-text index its own way (FTS5 tables and triggers; GIN
-    # indexes on expressions); SQLite numbers its changes with a counter row, PostgreSQL
-    # uses transaction ids.
+    # Each backend builds the full-text index its own way (FTS5 tables and triggers, and
+    # fts5vocab tables listing their words; GIN indexes on expressions); SQLite numbers its
+    # changes with a counter row, PostgreSQL uses transaction ids.
     search_objects = {
-        "sqlite": {"posts_search", "comments_search"},
+        "sqlite": {
+            "posts_search",
+            "comments_search",
+            "posts_search_words",
+            "comments_search_words",
+        },
         "postgresql": {"idx_posts_search", "idx_comments_search"},
     }
     assert names(SCHEMA_FILES["sqlite"]) - {"change_counter"} - search_objects["sqlite"] == (

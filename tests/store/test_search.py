@@ -330,6 +330,71 @@ def test_comments_found_whatever_order_they_were_written_in(
     assert repo.count_search("loom") == 4
 
 
+@pytest.mark.parametrize("window", [1, 2, 3])
+def test_posts_past_the_newest_window_found_in_order(
+    repo: Repository, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    """Where the newest posts match often, the posts after them are walked on (PostgreSQL:
+    four windows more) before the index is asked for the rest; comments on those posts
+    still come from the index. Every page must be the matches in order all the same."""
+    monkeypatch.setattr(search, "NEWEST_FIRST_WINDOW", window)
+    user = repo.create_user("Ada", "ada@example.org")
+    posts = [
+        repo.create_post(user.id, f"loom {n}" if n % 3 else f"post {n}", "text").id
+        for n in range(40)
+    ]
+    on_quiet_posts = {
+        posts[n]: repo.create_comment(posts[n], "a loom here").id for n in (3, 21, 36)
+    }
+    want = [
+        (post_id, on_quiet_posts.get(post_id) if n % 3 == 0 else None)
+        for n, post_id in enumerate(posts)
+        if n % 3 or post_id in on_quiet_posts
+    ][::-1]
+    for size in (1, 2, 4, 7, 50):
+        assert _paged(repo, "loom", size) == want, size
+    assert repo.count_search("loom") == len(want)
+
+
+def test_a_word_is_sent_as_the_words_it_begins_where_they_are_few() -> None:
+    """SQLite: a word of 2 or 3 characters is read from the prefix indexes; another word
+    alone becomes the words of the index that start with it (each a lazy list): the word
+    itself where there are none, its prefix where there are too many; the words of a phrase
+    stay prefixes."""
+    asked: list[str] = []
+    known = {"loom": ["loom", "loomed"], "l": None, "zanzibar": []}
+
+    def indexed(prefix: str) -> list[str] | None:
+        asked.append(prefix)
+        return known[prefix]
+
+    query = search.parse('loo loom "loom shuttle" l zanzibar')
+    assert search.fts5_match(query, indexed) == (
+        '"loo"* AND ("loom" OR "loomed") AND "loom"* + "shuttle"* AND "l"* AND "zanzibar"'
+    )
+    assert asked == ["loom", "l", "zanzibar"]
+
+
+@pytest.mark.parametrize("words_per_prefix", [1, 2, 128])
+def test_a_word_finds_every_word_it_begins_however_many(
+    repo: Repository, monkeypatch: pytest.MonkeyPatch, words_per_prefix: int
+) -> None:
+    """With a list of the words (up to WORDS_PER_PREFIX) or without (FTS5's own merge), the
+    same posts; a word whose last post was deleted may stay in the list, finding nothing."""
+    monkeypatch.setattr(search, "WORDS_PER_PREFIX", words_per_prefix)
+    user = repo.create_user("Ada", "ada@example.org")
+    titles = ["loom", "looms and", "gloom", "lo", "a loomed end", "quiet"]
+    posts = [repo.create_post(user.id, title, "text").id for title in titles]
+    repo.create_comment(posts[5], "Loomings, quietly.")
+    want = [posts[5], posts[4], posts[1], posts[0]]
+    assert [hit.post_id for hit in repo.search_posts("loom").items] == want
+    assert [hit.post_id for hit in repo.search_posts("LOOM quiet").items] == [posts[5]]
+    assert repo.count_search("loom") == 4
+    repo.delete_post(posts[1])
+    assert [hit.post_id for hit in repo.search_posts("looms").items] == []
+    assert repo.count_search("loom") == 3
+
+
 def test_snippet_marks_every_matched_word() -> None:
     query = search.parse("loo ana")
     found = search.snippet("An analysis.\nOf the LOOM and the loop", query)
