@@ -119,7 +119,7 @@ class Listing(Generic[R]):
     was asked for)."""
 
     query: Query
-    total: int
+    total: int | None  # None: not counted yet (a filtered list)
     start: int  # the row of page.items[0]
     page: Page[R, Any]
     cells: list[tuple[str, ...]]
@@ -269,23 +269,34 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             self._fetch(0, None, counted=True)  # both cheap: one round trip for the two
 
     def read_listing(
-        self, query: Query, keep_id: int | None, ready: Callable[[Listing[R]], None]
+        self,
+        query: Query,
+        keep_id: int | None,
+        ready: Callable[[Listing[R]], None],
+        *,
+        only_if_kept: bool = False,
     ) -> None:
-        """Read `query` whole in one worker operation: its length, where record `keep_id`
-        stands in it and the page around that place (the first page without it). The rows
-        on show stay until `ready` is called with the answer, which shows it with
-        show_listing (or not): a new order or filter costs one trip to the database, one
-        reset and one paint, with no placeholder rows painted in between."""
+        """Read `query` in one worker operation: where record `keep_id` stands in it and the
+        page around that place (the first page without it), with the list's length when
+        that is cheap (no filter). The rows on show stay until `ready` is called with the
+        answer, which shows it with show_listing (or not): a new order or filter costs one
+        trip to the database, one reset and one paint, with no placeholder rows painted in
+        between. `only_if_kept`: when the list does not hold the kept record, nothing more
+        is read (the caller lists it otherwise). A filtered list is counted after it is
+        shown, as set_query does: the count tries the filter on every row."""
         if query.order is None:
             query = replace(query, order=self.order)
         self._listing += 1
         token, limit = self._listing, self.page_size
+        counted = not trimmed(query.filter_text)
 
         def operation(repo: Repository) -> Listing[R]:
             position = None
             if keep_id is not None:
                 position = self.position_of(repo, query, keep_id)
-            total = self.count(repo, query)
+                if position is None and only_if_kept:
+                    return Listing(query, None, 0, Page([], None), [], None, token)
+            total = self.count(repo, query) if counted else None
             # The kept row with rows on both sides of it: it may end up at the top of the
             # screen (the top record kept) or anywhere on it (the selection kept).
             start = 0 if position is None else max(0, position - limit // 2)
@@ -316,7 +327,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             return
         page, start = listing.page, listing.start
         end = start + len(page.items)
-        total = max(listing.total, end)
+        total = end if listing.total is None else max(listing.total, end)
         self._generation += 1
         self._forget_repaints()
         self.beginResetModel()
@@ -333,9 +344,13 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             self._cursors[end - 1] = page.after
         self.endResetModel()
         self._set_total(None)  # a new list, as set_query says (a filter's count is announced)
-        self._set_total(total)
         if page.after is None:
-            self._list_ends_at(end)
+            self._set_total(total)
+            self._list_ends_at(end)  # rows counted past the last page went since
+        elif listing.total is None:
+            self._request_count()  # the rows after the page stay unknown till it comes
+        else:
+            self._set_total(total)
         self.loading_changed.emit(False)
         if page.items:
             self.rows_loaded.emit(start, min(end, len(self._rows)) - 1)

@@ -196,6 +196,35 @@ def test_filtering_keeps_the_selected_user_when_still_listed(desk: Desk, qtbot: 
     assert selected_rows(desk.table(Kind.USER)) == []
 
 
+def test_a_filtered_list_shows_its_first_rows_before_it_is_counted(
+    empty_url: str, make_desk: MakeDesk, qtbot: Bot
+) -> None:
+    """Counting a filtered list tries the filter on every row: its first page is shown
+    first and the count comes after, as for any filter, whether a user is shown or not."""
+    with open_database(empty_url) as backend:
+        repo = Repository(backend)
+        for n in range(250):
+            repo.create_user(f"User {n:03d}", f"user{n:03d}@example.com")
+    desk = make_desk(empty_url)
+    model = desk.window.users
+    qtbot.waitUntil(lambda: model.total == 250)
+    box = desk.window.panes[Kind.USER].filter
+    assert box is not None
+    for chosen, text in ((None, "user"), ("User 001", "@example")):
+        if chosen is not None:
+            select_user(qtbot, desk, chosen)
+        totals_at_first_rows: list[int | None] = []
+        seen = totals_at_first_rows.append
+        model.rows_loaded.connect(lambda *_rows, seen=seen: seen(model.total))
+        type_into(qtbot, box, text)
+        wait_filtered(qtbot, desk, Kind.USER, text)
+        model.rows_loaded.disconnect()
+        assert totals_at_first_rows[:1] == [None], text
+        assert model.total == 250
+        if chosen is not None:
+            assert shown_user(desk).name == chosen
+
+
 # -- Ctrl+S ----------------------------------------------------------------------------------
 
 

@@ -281,7 +281,7 @@ class Editing(QObject):
         if query.parent_id is None and kind is not Kind.USER:
             self.leave(self.below(kind), drop_selection)  # no parent: it lists nothing
             return
-        handler.model.read_listing(query, shown.id, ready)
+        handler.model.read_listing(query, shown.id, ready, only_if_kept=True)
 
     def _select_row_when_counted(self, kind: Kind, row: int, show: bool = False) -> None:
         """Select `row` of the list just queried once its length is known (the model's page
