@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
 import logging
 import os
 import shutil
@@ -111,11 +112,15 @@ class PrivateNetwork:
         self._thread.shutdown()
 
 
+_LINK_NUMBERS = itertools.count(1)
+
+
 class _Link:
     """One client connection and its connection to the target."""
 
     def __init__(self, proxy: Proxy, client: socket.socket, upstream: socket.socket) -> None:
         self.proxy = proxy
+        self.number = next(_LINK_NUMBERS)  # names it in the proxy's timeline
         self.client = client
         self.upstream = upstream
         self.lock = threading.Lock()
@@ -232,7 +237,7 @@ class _Link:
                 replied = self.request_pending
                 self.request_pending = False
             if replied:
-                self.proxy._count_round_trip()
+                self.proxy._count_round_trip(self.number)
         return data
 
     def _send(self, sink: socket.socket, data: bytes, to_server: bool) -> None:
@@ -241,7 +246,7 @@ class _Link:
             with self.lock:
                 self.request_pending = True
         sink.sendall(data)
-        self.proxy._count_bytes(len(data), to_server)
+        self.proxy._count_bytes(len(data), to_server, self.number)
 
     def _half_close(self, sink: socket.socket) -> None:
         if self.cut.is_set():
@@ -329,6 +334,10 @@ class Proxy:
         self._round_trips = 0
         self._bytes_up = 0
         self._bytes_down = 0
+        # What passed since the last reset_counts(), for a failing count to show: seconds,
+        # what (bytes passed on each way, a round trip counted), the link's number.
+        self._since = time.monotonic()
+        self._events: list[tuple[float, str, int]] = []
         self._accepted = 0
         self._refused = 0
 
@@ -465,6 +474,7 @@ class Proxy:
         """Start the round-trip and byte counters again from zero."""
         with self._lock:
             self._round_trips = self._bytes_up = self._bytes_down = 0
+            self._since, self._events = time.monotonic(), []
 
     def wait_for_connections(self, count: int, timeout: float = 5.0) -> bool:
         """Wait until `count` connections are open; False on timeout."""
@@ -511,16 +521,28 @@ class Proxy:
         with self._lock:
             self._links.discard(link)
 
-    def _count_round_trip(self) -> None:
+    def timeline(self) -> str:
+        """Everything passed on since the last reset_counts(), a line each: when a count
+        differs, this says where the extra round trip came from."""
+        with self._lock:
+            events = list(self._events)
+        return "\n".join(f"{at * 1000:9.1f} ms  {what}" for at, what, _n in events)
+
+    def _note(self, what: str) -> None:
+        self._events.append((time.monotonic() - self._since, what, 0))
+
+    def _count_round_trip(self, link: int) -> None:
         with self._lock:
             self._round_trips += 1
+            self._note(f"link {link}: round trip {self._round_trips} (a reply after a request)")
 
-    def _count_bytes(self, size: int, to_server: bool) -> None:
+    def _count_bytes(self, size: int, to_server: bool, link: int) -> None:
         with self._lock:
             if to_server:
                 self._bytes_up += size
             else:
                 self._bytes_down += size
+            self._note(f"link {link}: {size} bytes to the {'server' if to_server else 'client'}")
 
 
 def _reset(sock: socket.socket) -> None:

@@ -125,7 +125,8 @@ def test_opening_a_current_database_reaches_its_first_users_in_four_round_trips(
     proxy.reset_counts()
     window.open_database(parse_url(url))
     qtbot.waitUntil(lambda: window.users.total == USERS, timeout=WAIT_MS)
-    assert trips == [4]  # connect 2 (TLS refused, then the start-up), checks 1, users 1
+    # connect 2 (TLS refused, then the start-up), checks 1, users 1
+    assert trips == [4], proxy.timeline()
     first = window.users.record(0)
     assert first is not None and first.name == "User 000"
 
