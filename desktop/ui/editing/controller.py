@@ -278,9 +278,6 @@ class Editing(QObject):
             handler.model.show_listing(listing)
             self._select_quietly(kind, listing.position)
 
-        if query.parent_id is None and kind is not Kind.USER:
-            self.leave(self.below(kind), drop_selection)  # no parent: it lists nothing
-            return
         handler.model.read_listing(query, shown.id, ready, only_if_kept=True)
 
     def _select_row_when_counted(self, kind: Kind, row: int, show: bool = False) -> None:
