@@ -246,17 +246,10 @@ class PagedModel(QAbstractTableModel, Generic[R]):
                 query = replace(query, order=self.order)
             else:
                 self.order = query.order
-        self._generation += 1
         self._listing += 1  # a listing read before this must not replace it
-        self._forget_repaints()
         self.beginResetModel()
-        self.query = query
-        self._rows, self._cells = [], []
-        self._where = {}
-        self._cursors.clear()
-        self._inflight.clear()
+        self._new_list(query, 0)
         self._ended = query is None
-        self._wanted, self._spread, self._arrived = None, (0, 0), 0
         self.endResetModel()
         self._set_total(None)
         self.loading_changed.emit(False)
@@ -328,18 +321,12 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         page, start = listing.page, listing.start
         end = start + len(page.items)
         total = end if listing.total is None else max(listing.total, end)
-        self._generation += 1
-        self._forget_repaints()
         self.beginResetModel()
-        self.query, self.order = listing.query, listing.query.order or self.order
-        self._rows, self._cells = [None] * total, [None] * total
-        self._where = {}
-        self._cursors.clear()
-        self._inflight.clear()
-        self._ended = False
-        self._wanted, self._spread, self._arrived = None, (start, end), 0
+        self._new_list(listing.query, total)
+        self.order = listing.query.order or self.order
         for offset, (record, cells) in enumerate(zip(page.items, listing.cells, strict=True)):
             self._put(start + offset, record, cells)
+        self._spread = (start, end)
         if page.after is not None and page.items:
             self._cursors[end - 1] = page.after
         self.endResetModel()
@@ -355,6 +342,19 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         if page.items:
             self.rows_loaded.emit(start, min(end, len(self._rows)) - 1)
         self.page_loaded.emit()
+
+    def _new_list(self, query: Query | None, size: int) -> None:
+        """Inside a model reset: `query`'s list of `size` rows, none of them loaded yet, and
+        nothing still on its way or queued for the list before it."""
+        self._generation += 1
+        self._forget_repaints()
+        self.query = query
+        self._rows, self._cells = [None] * size, [None] * size
+        self._where = {}
+        self._cursors.clear()
+        self._inflight.clear()
+        self._ended = False
+        self._wanted, self._spread, self._arrived = None, (0, 0), 0
 
     @property
     def loading(self) -> bool:
