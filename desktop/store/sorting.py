@@ -148,22 +148,37 @@ class SortedLists:
     def user_position(
         self, order: Order, user_id: int, pattern: str, everyone: bool = False
     ) -> int | None:
-        """Where the user stands. `everyone` (no filter): the rows before it in the list's
-        own direction are counted on the order's index, one count. With a filter it is
-        counted from the start, and descending the rest are (the order is total, so the
-        one is the other turned round)."""
         check_order(order, USER_ORDER_KEYS)
         name = "user_position" if order.key == "name" else f"user_position_by_{order.key}"
+
+        def total() -> Any:
+            return self.q.count_users(self.db.conn, pattern=pattern)
+
+        return self._position(name, order, pattern, everyone, total, id=user_id)
+
+    def _position(
+        self,
+        name: str,
+        order: Order,
+        pattern: str,
+        everyone: bool,
+        total: Callable[[], Any],
+        **keys: int,
+    ) -> int | None:
+        """Where a record stands, by the named position query. `everyone` (no filter): the
+        rows before it in the list's own direction are counted on the order's index, one
+        count (`all_NAME`, `all_NAME_desc`). With a filter it is counted from the start,
+        and descending the rest are: `total()` less it (the order is total, so the one is
+        the other turned round)."""
         with self.db.reading():
             if everyone:
                 way = "_desc" if order.descending else ""
-                found = self._named(f"all_{name}{way}")(self.db.conn, id=user_id)
+                found = self._named(f"all_{name}{way}")(self.db.conn, **keys)
                 return None if found is None else int(found)
-            found = self._named(name)(self.db.conn, id=user_id, pattern=pattern)
+            found = self._named(name)(self.db.conn, pattern=pattern, **keys)
             if found is None or not order.descending:
                 return None if found is None else int(found)
-            total = self.q.count_users(self.db.conn, pattern=pattern)
-        return int(total) - 1 - int(found)
+            return int(total()) - 1 - int(found)
 
     # -- posts by title ---------------------------------------------------------------------
     def _posts_at(self, user_id: int, pattern: str, everyone: bool) -> Callable[..., Any]:
@@ -220,23 +235,11 @@ class SortedLists:
     def post_position_by_title(
         self, order: Order, post_id: int, user_id: int, pattern: str, everyone: bool = False
     ) -> int | None:
-        """As user_position, for a post of the user's list by title."""
-        with self.db.reading():
-            if everyone:
-                count = (
-                    self.q.all_post_position_by_title_desc
-                    if order.descending
-                    else self.q.all_post_position_by_title
-                )
-                found = count(self.db.conn, id=post_id, user_id=user_id)
-                return None if found is None else int(found)
-            found = self.q.post_position_by_title(
-                self.db.conn, id=post_id, user_id=user_id, pattern=pattern
-            )
-            if found is None or not order.descending:
-                return None if found is None else int(found)
-            total = self.q.count_posts(self.db.conn, user_id=user_id, pattern=pattern)
-        return int(total) - 1 - int(found)
+        def total() -> Any:
+            return self.q.count_posts(self.db.conn, user_id=user_id, pattern=pattern)
+
+        name = "post_position_by_title"
+        return self._position(name, order, pattern, everyone, total, id=post_id, user_id=user_id)
 
     # -- posts oldest first (undated ones still last) ---------------------------------------
     def list_posts_oldest_first(
