@@ -334,10 +334,11 @@ class Proxy:
         self._round_trips = 0
         self._bytes_up = 0
         self._bytes_down = 0
-        # What passed since the last reset_counts(), for a failing count to show: seconds,
-        # what (bytes passed on each way, a round trip counted), the link's number.
+        # What passed since the last reset_counts(), for a failing count to show: when
+        # (monotonic seconds), the link's number, and bytes passed on ("server", "client")
+        # or a round trip counted ("trip", its number).
         self._since = time.monotonic()
-        self._events: list[tuple[float, str, int]] = []
+        self._events: list[tuple[float, int, str, int]] = []
         self._accepted = 0
         self._refused = 0
 
@@ -525,16 +526,21 @@ class Proxy:
         """Everything passed on since the last reset_counts(), a line each: when a count
         differs, this says where the extra round trip came from."""
         with self._lock:
-            events = list(self._events)
-        return "\n".join(f"{at * 1000:9.1f} ms  {what}" for at, what, _n in events)
-
-    def _note(self, what: str) -> None:
-        self._events.append((time.monotonic() - self._since, what, 0))
+            since, events = self._since, list(self._events)
+        lines = []
+        for at, link, what, n in events:
+            said = (
+                f"round trip {n} (a reply after a request)"
+                if what == "trip"
+                else f"{n} bytes to the {what}"
+            )
+            lines.append(f"{(at - since) * 1000:9.1f} ms  link {link}: {said}")
+        return "\n".join(lines)
 
     def _count_round_trip(self, link: int) -> None:
         with self._lock:
             self._round_trips += 1
-            self._note(f"link {link}: round trip {self._round_trips} (a reply after a request)")
+            self._events.append((time.monotonic(), link, "trip", self._round_trips))
 
     def _count_bytes(self, size: int, to_server: bool, link: int) -> None:
         with self._lock:
@@ -542,7 +548,7 @@ class Proxy:
                 self._bytes_up += size
             else:
                 self._bytes_down += size
-            self._note(f"link {link}: {size} bytes to the {'server' if to_server else 'client'}")
+            self._events.append((time.monotonic(), link, "server" if to_server else "client", size))
 
 
 def _reset(sock: socket.socket) -> None:
