@@ -1,7 +1,8 @@
 -- Full-text search: the same queries as search.sqlite.sql. :posts_match and :comments_match
 -- are tsquery text built by desktop/store/search.py from folded words and cast, never
 -- parsed, so nothing typed can make a syntax error. The tsvector expressions are exactly
--- those of the GIN indexes of db/migrations/006_full_text_search.postgresql.sql.
+-- those of the GIN indexes of db/migrations/010_search_words_kept_whole.postgresql.sql, whose
+-- lexemes are the words with an `x` before them (the LIKE patterns below leave it out).
 --
 -- search_posts, for speed: a GIN index finds the rare words at once but cannot hand its
 -- matches out in id order, so a common word (half of a million posts) had all its matches
@@ -45,7 +46,7 @@ WITH edge AS MATERIALIZED (
            -- (desktop/store/search.py), so the quoted lexemes of the tsquery are exactly them
            -- (chr(37) is the '%' wildcard: the driver would take a bare one for a parameter)
            ARRAY(SELECT chr(37) || m[1] || chr(37)
-                 FROM regexp_matches(:comments_match, '''([^'']*)''', 'g') AS m) AS patterns
+                 FROM regexp_matches(:comments_match, '''x([^'']*)''', 'g') AS m) AS patterns
     FROM (SELECT id FROM posts WHERE id < :after_id ORDER BY id DESC LIMIT :window) AS recent
 ), near_posts AS MATERIALIZED (
     SELECT near.post_id FROM edge CROSS JOIN LATERAL (
@@ -53,8 +54,8 @@ WITH edge AS MATERIALIZED (
     WHERE p.id >= edge.low AND p.id < :after_id
       AND lower(p.title || ' ' || p.content) LIKE ALL (edge.patterns)
       AND ts_match_vq(
-            setweight(to_tsvector('simple', regexp_replace(left(p.title, 100000), '[^[:alnum:]]+', ' ', 'g')), 'A')
-            || setweight(to_tsvector('simple', regexp_replace(left(p.content, 100000), '[^[:alnum:]]+', ' ', 'g')), 'B'),
+            setweight(to_tsvector('simple', 'x' || replace(btrim(regexp_replace(left(p.title, 100000), '[^[:alnum:]]+', ' ', 'g')), ' ', ' x')), 'A')
+            || setweight(to_tsvector('simple', 'x' || replace(btrim(regexp_replace(left(p.content, 100000), '[^[:alnum:]]+', ' ', 'g')), ' ', ' x')), 'B'),
             CAST(:posts_match AS tsquery))
     ORDER BY p.id DESC LIMIT :limit) AS near
 ), near_comments AS MATERIALIZED (
@@ -63,7 +64,7 @@ WITH edge AS MATERIALIZED (
     WHERE c.post_id >= edge.low AND c.post_id < :after_id
       AND lower(c.body) LIKE ALL (edge.patterns)
       AND ts_match_vq(
-            to_tsvector('simple', regexp_replace(left(c.body, 100000), '[^[:alnum:]]+', ' ', 'g')),
+            to_tsvector('simple', 'x' || replace(btrim(regexp_replace(left(c.body, 100000), '[^[:alnum:]]+', ' ', 'g')), ' ', ' x')),
             CAST(:comments_match AS tsquery))
     GROUP BY c.post_id ORDER BY c.post_id DESC LIMIT :limit) AS near
 ), near AS MATERIALIZED (
@@ -82,8 +83,8 @@ WITH edge AS MATERIALIZED (
     WHERE p.id >= mid.low AND p.id < near.low
       AND lower(p.title || ' ' || p.content) LIKE ALL (near.patterns)
       AND ts_match_vq(
-            setweight(to_tsvector('simple', regexp_replace(left(p.title, 100000), '[^[:alnum:]]+', ' ', 'g')), 'A')
-            || setweight(to_tsvector('simple', regexp_replace(left(p.content, 100000), '[^[:alnum:]]+', ' ', 'g')), 'B'),
+            setweight(to_tsvector('simple', 'x' || replace(btrim(regexp_replace(left(p.title, 100000), '[^[:alnum:]]+', ' ', 'g')), ' ', ' x')), 'A')
+            || setweight(to_tsvector('simple', 'x' || replace(btrim(regexp_replace(left(p.content, 100000), '[^[:alnum:]]+', ' ', 'g')), ' ', ' x')), 'B'),
             CAST(:posts_match AS tsquery))
     ORDER BY p.id DESC LIMIT :limit - near.posts) AS walked
     WHERE mid.seen > 0
@@ -97,8 +98,8 @@ WITH edge AS MATERIALIZED (
 ), far_posts AS MATERIALIZED (
     SELECT older.post_id FROM far CROSS JOIN LATERAL (
         SELECT p.id AS post_id FROM posts p
-        WHERE (setweight(to_tsvector('simple', regexp_replace(left(p.title, 100000), '[^[:alnum:]]+', ' ', 'g')), 'A')
-               || setweight(to_tsvector('simple', regexp_replace(left(p.content, 100000), '[^[:alnum:]]+', ' ', 'g')), 'B'))
+        WHERE (setweight(to_tsvector('simple', 'x' || replace(btrim(regexp_replace(left(p.title, 100000), '[^[:alnum:]]+', ' ', 'g')), ' ', ' x')), 'A')
+               || setweight(to_tsvector('simple', 'x' || replace(btrim(regexp_replace(left(p.content, 100000), '[^[:alnum:]]+', ' ', 'g')), ' ', ' x')), 'B'))
               @@ CAST(:posts_match AS tsquery)
           AND p.id + 0 < far.low
         ORDER BY p.id + 0 DESC LIMIT :limit
@@ -107,7 +108,7 @@ WITH edge AS MATERIALIZED (
 ), far_comments AS MATERIALIZED (
     SELECT far.post_id, far.comment_id FROM near CROSS JOIN LATERAL (
         SELECT c.post_id + 0 AS post_id, min(c.id) AS comment_id FROM comments c
-        WHERE to_tsvector('simple', regexp_replace(left(c.body, 100000), '[^[:alnum:]]+', ' ', 'g'))
+        WHERE to_tsvector('simple', 'x' || replace(btrim(regexp_replace(left(c.body, 100000), '[^[:alnum:]]+', ' ', 'g')), ' ', ' x'))
               @@ CAST(:comments_match AS tsquery)
           AND c.post_id + 0 < near.low
         GROUP BY 1 ORDER BY 1 DESC LIMIT :limit
@@ -144,7 +145,7 @@ ORDER BY p.id DESC;
 WITH recent AS MATERIALIZED (
     SELECT coalesce(min(id), 0) AS low,
            ARRAY(SELECT chr(37) || m[1] || chr(37)
-                 FROM regexp_matches(:comments_match, '''([^'']*)''', 'g') AS m) AS patterns
+                 FROM regexp_matches(:comments_match, '''x([^'']*)''', 'g') AS m) AS patterns
     FROM (SELECT id FROM posts ORDER BY id DESC
           LIMIT CASE WHEN :at_most < 10000 THEN 2 * (:at_most + 1) ELSE 0 END) AS newest
 ), near AS MATERIALIZED (
@@ -153,8 +154,8 @@ WITH recent AS MATERIALIZED (
         WHERE p.id >= recent.low
           AND lower(p.title || ' ' || p.content) LIKE ALL (recent.patterns)
           AND ts_match_vq(
-                setweight(to_tsvector('simple', regexp_replace(left(p.title, 100000), '[^[:alnum:]]+', ' ', 'g')), 'A')
-                || setweight(to_tsvector('simple', regexp_replace(left(p.content, 100000), '[^[:alnum:]]+', ' ', 'g')), 'B'),
+                setweight(to_tsvector('simple', 'x' || replace(btrim(regexp_replace(left(p.title, 100000), '[^[:alnum:]]+', ' ', 'g')), ' ', ' x')), 'A')
+                || setweight(to_tsvector('simple', 'x' || replace(btrim(regexp_replace(left(p.content, 100000), '[^[:alnum:]]+', ' ', 'g')), ' ', ' x')), 'B'),
                 CAST(:posts_match AS tsquery))
         ORDER BY p.id DESC LIMIT :at_most + 1) AS hit
     WHERE recent.low > 0
@@ -162,13 +163,13 @@ WITH recent AS MATERIALIZED (
 SELECT CASE WHEN near.found > :at_most THEN near.found ELSE (
     SELECT count(*) FROM (
         (SELECT p.id AS post_id FROM posts p
-         WHERE (setweight(to_tsvector('simple', regexp_replace(left(title, 100000), '[^[:alnum:]]+', ' ', 'g')), 'A')
-                || setweight(to_tsvector('simple', regexp_replace(left(content, 100000), '[^[:alnum:]]+', ' ', 'g')), 'B'))
+         WHERE (setweight(to_tsvector('simple', 'x' || replace(btrim(regexp_replace(left(title, 100000), '[^[:alnum:]]+', ' ', 'g')), ' ', ' x')), 'A')
+                || setweight(to_tsvector('simple', 'x' || replace(btrim(regexp_replace(left(content, 100000), '[^[:alnum:]]+', ' ', 'g')), ' ', ' x')), 'B'))
                @@ CAST(:posts_match AS tsquery)
          ORDER BY p.id + 0 LIMIT :at_most + 1)
         UNION
         (SELECT DISTINCT c.post_id + 0 FROM comments c
-         WHERE to_tsvector('simple', regexp_replace(left(body, 100000), '[^[:alnum:]]+', ' ', 'g'))
+         WHERE to_tsvector('simple', 'x' || replace(btrim(regexp_replace(left(body, 100000), '[^[:alnum:]]+', ' ', 'g')), ' ', ' x'))
                @@ CAST(:comments_match AS tsquery)
          ORDER BY 1 LIMIT :at_most + 1)
     ) AS found

@@ -1,8 +1,9 @@
 """Full-text search: what a typed search means, and the same meaning on both backends.
 
 The rule, shared by SQLite (FTS5, `unicode61 remove_diacritics 0`), PostgreSQL (a `simple`
-tsvector over the text with every run of non-alphanumeric characters made one space, see
-db/migrations/006_full_text_search.*.sql) and the plain-Python reference below:
+tsvector over the text with every run of non-alphanumeric characters made one space and
+PG_WORD_MARK put before each word, see db/migrations/010_search_words_kept_whole.*.sql) and
+the plain-Python reference below:
 
 - A word is a longest run of letters and digits; every other character (spaces,
   punctuation, symbols, emoji, `_`) separates words. A run of CJK characters is one word,
@@ -39,7 +40,11 @@ from datetime import datetime
 from typing import TypeAlias
 
 MAX_TERMS = 16
-MAX_WORD_BYTES = 2047  # PostgreSQL's longest indexed word (bytes of UTF-8)
+# PostgreSQL's parser reads `0e0c` as the number `0e0` and the word `c`; a word that starts
+# with a letter is always one token, so its index holds each word with this before it.
+PG_WORD_MARK = "x"
+# PostgreSQL's longest indexed word is 2047 bytes of UTF-8, PG_WORD_MARK included
+MAX_WORD_BYTES = 2047 - len(PG_WORD_MARK.encode("utf-8"))
 INDEXED_CHARS = 100_000  # as db/migrations/006_full_text_search.*.sql index
 SNIPPET_CHARS = 160
 COUNT_ALL = 2**62  # count_search's bound when every match is to be counted
@@ -161,7 +166,7 @@ def fts5_match(query: SearchQuery, indexed: IndexedWords | None = None) -> str:
 
 
 def _tsquery_lexeme(word: str, weight: str = "") -> str:
-    escaped = word.replace("\\", "\\\\").replace("'", "''")
+    escaped = (PG_WORD_MARK + word).replace("\\", "\\\\").replace("'", "''")
     return f"'{escaped}':*{weight}"
 
 

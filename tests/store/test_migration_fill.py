@@ -17,6 +17,7 @@ from desktop.store.errors import MigrationCancelledError
 from desktop.store.migrations import FillProgress, LockWait, MigrationRunner
 from desktop.store.repository import Repository
 from desktop.store.sqlite import FTS5_HASHSIZE
+from tests.conftest import MakeDatabase
 
 SEARCH_VERSION = "006"
 PREFIX_VERSION = "009"
@@ -106,7 +107,7 @@ def test_a_cancelled_prefix_index_rebuild_leaves_the_search_working(
             assert backend.execute(matched, (word,)) == [(7,)]
 
         runner.migrate()
-        assert runner.status().current_version == PREFIX_VERSION
+        assert runner.status().current_version == runner.known()[-1].version
         for table in ("posts_search", "comments_search"):
             assert "prefix = '2 3'" in _search_table_sql(backend, table)
             gathering = f"SELECT v FROM {table}_config WHERE k = 'hashsize'"
@@ -114,3 +115,29 @@ def test_a_cancelled_prefix_index_rebuild_leaves_the_search_working(
         repo = Repository(backend)
         found = [repo.count_search(text) for text in ("lo", "shu", "sh 6")]
         assert found == [7, 7, 1]
+
+
+@pytest.mark.postgres
+def test_the_search_index_rebuilt_by_010_reads_each_word_whole(
+    tmp_path: Path, make_database: MakeDatabase
+) -> None:
+    """A server database indexed by 006's expression finds `c` in `0e0c`; 010 rebuilds both
+    indexes so that the posts and comments written before it are found as SQLite finds them."""
+    url = make_database("postgresql")
+    with open_database(url, migrations_dir=migrations_before(tmp_path, "010")) as backend:
+        repo = Repository(backend)
+        user = repo.create_user("Ada", "ada@example.org")
+        post = repo.create_post(user.id, "Build 0e0c", "of 3e4e5")
+        comment = repo.create_comment(post.id, "after 0e0c")
+        old_words = "to_tsvector('simple', regexp_replace(body, '[^[:alnum:]]+', ' ', 'g'))"
+        found = f"SELECT count(*) FROM comments WHERE {old_words} @@ CAST('c' AS tsquery)"
+        assert backend.execute(found) == [(1,)]  # how 006's index reads `0e0c`
+
+    with open_database(url) as backend:
+        repo = Repository(backend)
+        runner = MigrationRunner(backend)
+        assert runner.status().current_version == runner.known()[-1].version
+        searches = ("c", "e5", "0e0c", '"0e0c of"')  # the phrase would run title to content
+        assert [repo.count_search(text) for text in searches] == [0, 0, 1, 0]
+        assert repo.count_search('"build 0e0c"') == 1
+        assert [hit.comment_id for hit in repo.search_posts('"after 0e0c"').items] == [comment.id]

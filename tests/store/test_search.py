@@ -11,7 +11,7 @@ out: there the backends' own rules differ from each other, not from their promis
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from desktop.store import search
@@ -128,6 +128,7 @@ SLOW = settings(
 
 @SLOW
 @given(data=data_sets(), query_texts=st.lists(queries(), min_size=1, max_size=4))
+@example(data=[("0e0c", "x", [])], query_texts=["c"])
 def test_both_backends_find_what_the_reference_finds(
     repo: Repository,
     backend: Backend,
@@ -269,6 +270,34 @@ def test_hostile_searches_give_results_or_nothing(searchable: Repository, text: 
 )
 def test_what_a_word_and_a_phrase_mean(searchable: Repository, text: str, found: bool) -> None:
     assert bool(searchable.search_posts(text).items) is found
+
+
+NUMBER_LIKE = "Build 0e0c of 3e4e5, after 12E3abc and 1e5"
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("c", False),  # PostgreSQL's parser once read `0e0c` as the number `0e0` and `c`
+        ("e5", False),  # and `3e4e5` as `3e4` and `e5`
+        ("abc", False),
+        ("0e0c", True),
+        ("3e4e", True),
+        ("12e3abc", True),
+        ("1e5", True),
+        ('"0e0c of 3e4e5"', True),  # positions count whole words
+        ('"build 0e0c of"', True),
+        ('"after 12e3abc and 1e5"', True),
+        ('"0e0c 3e4e5"', False),
+    ],
+)
+def test_a_word_of_digits_and_e_is_one_word(repo: Repository, text: str, found: bool) -> None:
+    user = repo.create_user("Ada", "ada@example.org")
+    post = repo.create_post(user.id, "Release", NUMBER_LIKE)
+    repo.create_comment(post.id, NUMBER_LIKE)
+    assert search.matches(search.parse(text), [NUMBER_LIKE]) is found
+    assert bool(repo.search_posts(text).items) is found
+    assert repo.count_search(text) == int(found)
 
 
 def test_a_match_in_a_comment_names_the_comment(searchable: Repository) -> None:
