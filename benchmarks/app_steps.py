@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import benchlib
-from benchlib import NoProxy, Sample, now_ms, proxied, visible_rows_loaded
+from benchlib import SORT_CASES, NoProxy, Sample, now_ms, proxied, visible_rows_loaded
 from net_proxy import ProxyProcess
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
@@ -259,11 +259,12 @@ class Bench:
         Ctrl+End to the last rows painted. Steps named "sort …" and "sort end …"."""
         self.show_heavy_user_fresh()
         down, up = Qt.SortOrder.DescendingOrder, Qt.SortOrder.AscendingOrder
-        cases = [(Kind.USER, 2, "users by posts"), (Kind.POST, 0, "heavy user's posts by title")]
-        for kind, column, what in cases:
+        for kind in (Kind.USER, Kind.POST):
+            cases = [case for case in SORT_CASES if case.kind == kind.value + "s"]
             for _ in range(self.runs):
-                for way in (down, up):
-                    self._sort_once(kind, column, way, f"{what} {way.name[:-5].lower()}")
+                for case in cases:
+                    column = self.models[kind].order_keys.index(case.key)
+                    self._sort_once(kind, column, down if case.descending else up, case.label)
         # Back to the orders the other steps' positions were taken in.
         self.models[Kind.USER].sort(0, up)
         self.idle()

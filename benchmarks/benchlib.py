@@ -26,6 +26,28 @@ WAIT_TIMEOUT_S = 60.0
 SLOW_WAIT_MS = 5000.0  # a wait this long is reported: something is stuck
 
 
+@dataclass(frozen=True)
+class SortCase:
+    """One sort the bench times (app_steps.py), beside the data layer's page
+    (floor_queries.py) and the whole ORDER BY in stock Qt (stock_qt.py): steps "sort LABEL"
+    (the first rows in the new order) and "sort end LABEL" (Ctrl+End in it)."""
+
+    label: str
+    kind: str  # "users", or "posts" (the heavy user's)
+    key: str  # the order's key (desktop.store.records.Order)
+    descending: bool
+
+
+SORT_CASES = [
+    SortCase(f"{what} {way}", kind, key, way == "descending")
+    for what, kind, key in (
+        ("users by posts", "users", "posts"),
+        ("heavy user's posts by title", "posts", "title"),
+    )
+    for way in ("descending", "ascending")
+]
+
+
 # -- numbers ---------------------------------------------------------------------------------
 def percentile(values: Iterable[float], q: float) -> float:
     """The q-th percentile (0-100), interpolated between the nearest ranks."""

@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import benchlib
-from benchlib import NoProxy, Sample, now_ms, proxied
+from benchlib import SORT_CASES, NoProxy, Sample, SortCase, now_ms, proxied
 from net_proxy import ProxyProcess
 
 from desktop.store.backend import Backend
 from desktop.store.connection import connect
+from desktop.store.records import Order
 from desktop.store.repository import Repository
 
 PAGE = 100  # the app's page size (desktop.ui.models.PAGE_SIZE)
@@ -74,7 +75,29 @@ class Floor:
                     f["heavy_user"], max(0, f["heavy_user_posts"] - PAGE), limit=PAGE
                 ),
             )
+        for _ in range(self.runs):
+            for case in SORT_CASES:
+                self.sort(case)
         self.timed("scroll to end", self.all_pages)
+
+    def sort(self, case: SortCase) -> None:
+        """A sorted list's first page, and its last as Ctrl+End reads it (the length known,
+        as the app knows it by then)."""
+        f, repo, order = self.facts, self.repo, Order(case.key, case.descending)
+        if case.kind == "users":
+            users = int(f["users"])
+            self.timed(f"sort {case.label}", lambda: repo.list_users(limit=PAGE, order=order))
+            self.timed(
+                f"sort end {case.label}",
+                lambda: repo.users_at(max(0, users - PAGE), limit=PAGE, order=order, total=users),
+            )
+            return
+        user, posts = f["heavy_user"], int(f["heavy_user_posts"])
+        self.timed(f"sort {case.label}", lambda: repo.list_posts(user, limit=PAGE, order=order))
+        self.timed(
+            f"sort end {case.label}",
+            lambda: repo.posts_at(user, max(0, posts - PAGE), limit=PAGE, order=order, total=posts),
+        )
 
     def all_pages(self) -> int:
         """Every page of the heavy user's posts, each continuing from the last (keyset)."""

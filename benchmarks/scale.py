@@ -50,7 +50,7 @@ from typing import Any
 
 import benchlib
 import dataset
-from benchlib import Sample
+from benchlib import SORT_CASES, Sample
 
 from desktop.store.urls import conninfo_parts
 
@@ -313,6 +313,14 @@ STEP_LABELS = [
     ("search common word", "7. search a common word → first page painted (stock: LIKE)"),
     ("search rare word", "7. search a rare word → first page painted (stock: LIKE)"),
     ("search two words", "7. search two words → first page painted (stock: LIKE)"),
+    *(
+        step
+        for case in SORT_CASES
+        for step in (
+            (f"sort {case.label}", f"8. sort {case.label} → first rows painted (stock: ORDER BY)"),
+            (f"sort end {case.label}", "8. … then Ctrl+End → last rows painted"),
+        )
+    ),
 ]
 
 
@@ -353,7 +361,14 @@ def rows_for(backend: Backend, m: Measured, quick: Measured | None = None) -> li
 
 
 # The steps whose time should not grow with the tables (start-up and the whole scroll do).
-GROWTH_STEPS = {*FIRST_ROWS, "ctrl+end", "scroll page", "open"}
+GROWTH_STEPS = {
+    *FIRST_ROWS,
+    "ctrl+end",
+    "scroll page",
+    "open",
+    *(f"sort {case.label}" for case in SORT_CASES),
+    *(f"sort end {case.label}" for case in SORT_CASES),
+}
 
 
 def growth_of(measured: dict[str, Measured], quick: dict[str, Measured]) -> float:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import benchlib
-from benchlib import NoProxy, Sample, now_ms
+from benchlib import SORT_CASES, NoProxy, Sample, SortCase, now_ms
 from net_proxy import ProxyProcess
 from PySide6.QtSql import QSqlDatabase, QSqlQuery, QSqlQueryModel
 from PySide6.QtWidgets import QApplication, QMainWindow, QTableView
@@ -181,7 +181,27 @@ class Stock:
                 after_created=start,
                 after_id=0,
             )
+        for _ in range(runs):
+            for case in SORT_CASES:
+                self.sort(case)
         self.scroll_through(start, scroll_pages)
+
+    def sort(self, case: SortCase) -> None:
+        """The stock way to sort: the whole list with ORDER BY, no LIMIT (the app's keyset
+        query, from before its first row); for Ctrl+End every row fetched."""
+        way = "desc" if case.descending else "asc"
+        # Before every row in the list's direction (titles: U+10FFFF sorts after any text).
+        if case.kind == "users":
+            name = f"list_users_by_posts_{way}"
+            params: dict[str, Any] = {"pattern": "%"}
+            first: tuple[Any, int] = (2**31 - 1, 2**31 - 1) if case.descending else (-1, 0)
+        else:
+            name = f"list_posts_by_title_{way}"
+            params = {"user_id": self.facts["heavy_user"], "pattern": "%"}
+            first = ("\U0010ffff", 2**31 - 1) if case.descending else ("", 0)
+        params |= {"after_value": first[0], "after_id": first[1]}
+        self.show(f"sort {case.label}", name, **params)
+        self.show(f"sort end {case.label}", name, end=True, **params)
 
     def scroll_through(self, start: str, page_limit: int) -> None:
         model = self.show(
