@@ -7,7 +7,7 @@ missing records and delete reports are raised as the errors of desktop.store.err
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
@@ -39,6 +39,7 @@ from desktop.store.records import (
     User,
     UserCursor,
 )
+from desktop.store.sorting import Later
 from desktop.store.validation import (
     clean_comment,
     clean_post,
@@ -107,6 +108,23 @@ class Repository:
         # Every order but the ones each list began with (below).
         self.sorted = sorting.SortedLists(backend, self._user, self._post, _comment)
 
+    # -- several reads in one round trip ----------------------------------------------------
+    def reading(self) -> AbstractContextManager[None]:
+        """Around the start_* reads and their answers: errors as StoreError."""
+        return self.db.reading()
+
+    def together(self) -> AbstractContextManager[None]:
+        """Inside reading(): the start_* reads started in this block travel to a server
+        together, one round trip for all (PostgreSQL's pipeline mode); call what they
+        return after the block. Elsewhere each read runs as it is started."""
+        return self.db.pipeline()
+
+    @property
+    def reads_travel_together(self) -> bool:
+        """Whether together() saves round trips, so that a read that may not be needed is
+        worth starting with the others."""
+        return self.db.dialect == "postgresql"
+
     # -- users ------------------------------------------------------------------------------
     def list_users(
         self,
@@ -125,16 +143,33 @@ class Repository:
             pattern = like_pattern(filter_text)
             return self.sorted.list_users(order, pattern, everyone, limit, after)
         assert after is None or isinstance(after, UserCursor)
-        start = after or UserCursor("", 0)
         with self.db.reading():
-            rows = self.q.list_users(
-                self.db.conn,
-                pattern=like_pattern(filter_text),
-                after_name=start.name,
-                after_id=start.id,
-                limit=limit + 1,
-            )
-        return self._users_page(rows, limit)
+            return self._start_users(filter_text, limit, after)()
+
+    def start_first_users(
+        self, filter_text: str, limit: int, order: Order = USERS_BY_NAME
+    ) -> Later[Page[User, UserCursor | KeyCursor]]:
+        """list_users' first page, started now and read when called (see together())."""
+        _check_limit(limit)
+        if order != USERS_BY_NAME:
+            everyone = not trimmed(filter_text)
+            pattern = like_pattern(filter_text)
+            return self.sorted.start_first_users(order, pattern, everyone, limit)
+        return self._start_users(filter_text, limit, None)
+
+    def _start_users(
+        self, filter_text: str, limit: int, after: UserCursor | None
+    ) -> Later[Page[User, UserCursor]]:
+        start = after or UserCursor("", 0)
+        rows = send(
+            self.q.list_users,
+            self.db.conn,
+            pattern=like_pattern(filter_text),
+            after_name=start.name,
+            after_id=start.id,
+            limit=limit + 1,
+        )
+        return lambda: self._users_page(rows(), limit)
 
     def first_users(self, limit: int = DEFAULT_PAGE) -> Counted[User, UserCursor]:
         """The first page of all users and how many there are, in one round trip.
@@ -195,9 +230,14 @@ class Repository:
 
     def count_users(self, filter_text: str = "") -> int:
         with self.db.reading():
-            if not trimmed(filter_text):
-                return int(self.q.count_all_users(self.db.conn))
-            return int(self.q.count_users(self.db.conn, pattern=like_pattern(filter_text)))
+            return self.start_count_users(filter_text)()
+
+    def start_count_users(self, filter_text: str = "") -> Later[int]:
+        if not trimmed(filter_text):
+            found = send(self.q.count_all_users, self.db.conn)
+        else:
+            found = send(self.q.count_users, self.db.conn, pattern=like_pattern(filter_text))
+        return lambda: int(found())
 
     def get_user(self, user_id: int) -> User:
         with self.db.reading():
@@ -329,10 +369,7 @@ class Repository:
         assert after is None or isinstance(after, PostCursor)
         with self.db.reading():
             if after is None or after.created_at is not None:
-                both = self.q.list_posts_then_undated(
-                    self.db.conn, **self._dated_then_undated(user_id, pattern, after, limit + 1)
-                )
-                return self._dated_then_undated_page(both, limit)
+                return self._start_newest_posts(user_id, pattern, after, limit)()
             rows = self.q.list_undated_posts(
                 self.db.conn,
                 user_id=user_id,
@@ -341,6 +378,32 @@ class Repository:
                 limit=limit + 1,
             )
         return self.sorted.dated_page(rows, limit)
+
+    def start_first_posts(
+        self, user_id: int, filter_text: str, limit: int, order: Order = POSTS_NEWEST_FIRST
+    ) -> Later[Page[Post, PostCursor | KeyCursor]]:
+        """list_posts' first page, started now and read when called (see together()); by
+        date, oldest first, it is read when called (two reads, the second when the first
+        falls short)."""
+        _check_limit(limit)
+        pattern = like_pattern(filter_text)
+        if order == POSTS_NEWEST_FIRST:
+            return self._start_newest_posts(user_id, pattern, None, limit)
+        sorting.check_order(order, POST_ORDER_KEYS)
+        if order.key == "title":
+            everyone = not trimmed(filter_text)
+            return self.sorted.start_first_posts_by_title(order, user_id, pattern, everyone, limit)
+        return lambda: self.sorted.list_posts_oldest_first(user_id, pattern, limit, None)
+
+    def _start_newest_posts(
+        self, user_id: int, pattern: str, after: PostCursor | None, limit: int
+    ) -> Later[Page[Post, PostCursor]]:
+        both = send(
+            self.q.list_posts_then_undated,
+            self.db.conn,
+            **self._dated_then_undated(user_id, pattern, after, limit + 1),
+        )
+        return lambda: self._dated_then_undated_page(both(), limit)
 
     def first_posts(self, user_id: int, limit: int = DEFAULT_PAGE) -> Counted[Post, PostCursor]:
         """The first page of all of a user's posts and how many there are, in one round
@@ -427,11 +490,16 @@ class Repository:
 
     def count_posts(self, user_id: int, filter_text: str = "") -> int:
         with self.db.reading():
-            if not trimmed(filter_text):
-                return int(self.q.count_all_posts(self.db.conn, user_id=user_id))
-            return int(
-                self.q.count_posts(self.db.conn, user_id=user_id, pattern=like_pattern(filter_text))
-            )
+            return self.start_count_posts(user_id, filter_text)()
+
+    def start_count_posts(self, user_id: int, filter_text: str = "") -> Later[int]:
+        conn = self.db.conn
+        if not trimmed(filter_text):
+            found = send(self.q.count_all_posts, conn, user_id=user_id)
+        else:
+            pattern = like_pattern(filter_text)
+            found = send(self.q.count_posts, conn, user_id=user_id, pattern=pattern)
+        return lambda: int(found())
 
     def get_post(self, post_id: int) -> Post:
         with self.db.reading():
@@ -552,13 +620,26 @@ class Repository:
         if order.descending:
             return self.sorted.list_comments_latest_first(post_id, limit, after)
         with self.db.reading():
-            rows = self.q.list_comments(
-                self.db.conn,
-                post_id=post_id,
-                after_id=after.id if after else 0,
-                limit=limit + 1,
-            )
-        return _comments_page(rows, limit)
+            return self._start_comments(post_id, limit, after)()
+
+    def start_first_comments(
+        self, post_id: int, limit: int, order: Order = COMMENTS_AS_WRITTEN
+    ) -> Later[Page[Comment, CommentCursor]]:
+        """list_comments' first page, started now and read when called (see together())."""
+        _check_limit(limit)
+        sorting.check_order(order, COMMENT_ORDER_KEYS)
+        if order.descending:
+            return self.sorted.start_first_comments_latest_first(post_id, limit)
+        return self._start_comments(post_id, limit, None)
+
+    def _start_comments(
+        self, post_id: int, limit: int, after: CommentCursor | None
+    ) -> Later[Page[Comment, CommentCursor]]:
+        after_id = after.id if after else 0
+        rows = send(
+            self.q.list_comments, self.db.conn, post_id=post_id, after_id=after_id, limit=limit + 1
+        )
+        return lambda: _comments_page(rows(), limit)
 
     def first_comments(
         self, post_id: int, limit: int = DEFAULT_PAGE
@@ -599,7 +680,11 @@ class Repository:
 
     def count_comments(self, post_id: int) -> int:
         with self.db.reading():
-            return int(self.q.count_comments(self.db.conn, post_id=post_id))
+            return self.start_count_comments(post_id)()
+
+    def start_count_comments(self, post_id: int) -> Later[int]:
+        found = send(self.q.count_comments, self.db.conn, post_id=post_id)
+        return lambda: int(found())
 
     def get_comment(self, comment_id: int) -> Comment:
         with self.db.reading():
@@ -661,8 +746,15 @@ class Repository:
     ) -> int | None:
         """How many users come before this one in list_users' order with this filter;
         None when the filtered list does not hold the user (or the user is gone)."""
+        with self.db.reading():
+            return self.start_user_position(user_id, filter_text, order=order)()
+
+    def start_user_position(
+        self, user_id: int, filter_text: str = "", *, order: Order = USERS_BY_NAME
+    ) -> Later[int | None]:
         everyone = not trimmed(filter_text)
-        return self.sorted.user_position(order, user_id, like_pattern(filter_text), everyone)
+        pattern = like_pattern(filter_text)
+        return self.sorted.start_user_position(order, user_id, pattern, everyone)
 
     def post_position(
         self,
@@ -673,31 +765,46 @@ class Repository:
         order: Order = POSTS_NEWEST_FIRST,
     ) -> int | None:
         """The same for a post in list_posts(user_id, filter_text)."""
+        with self.db.reading():
+            return self.start_post_position(post_id, user_id, filter_text, order=order)()
+
+    def start_post_position(
+        self,
+        post_id: int,
+        user_id: int,
+        filter_text: str = "",
+        *,
+        order: Order = POSTS_NEWEST_FIRST,
+    ) -> Later[int | None]:
         sorting.check_order(order, POST_ORDER_KEYS)
         pattern, everyone = like_pattern(filter_text), not trimmed(filter_text)
         if order.key == "title":
-            return self.sorted.post_position_by_title(order, post_id, user_id, pattern, everyone)
+            sort = self.sorted
+            return sort.start_post_position_by_title(order, post_id, user_id, pattern, everyone)
         if not order.descending:
-            return self.sorted.post_position_oldest_first(post_id, user_id, pattern, everyone)
-        with self.db.reading():
-            if everyone:
-                found = self.q.all_post_position(self.db.conn, id=post_id, user_id=user_id)
-            else:
-                found = self.q.post_position(
-                    self.db.conn, id=post_id, user_id=user_id, pattern=pattern
-                )
-        return None if found is None else int(found)
+            return self.sorted.start_post_position_oldest_first(post_id, user_id, pattern, everyone)
+        conn = self.db.conn
+        if everyone:
+            found = send(self.q.all_post_position, conn, id=post_id, user_id=user_id)
+        else:
+            found = send(self.q.post_position, conn, id=post_id, user_id=user_id, pattern=pattern)
+        return lambda: sorting.position_or_none(found())
 
     def comment_position(
         self, comment_id: int, post_id: int, *, order: Order = COMMENTS_AS_WRITTEN
     ) -> int | None:
         """The same for a comment in list_comments(post_id)."""
+        with self.db.reading():
+            return self.start_comment_position(comment_id, post_id, order=order)()
+
+    def start_comment_position(
+        self, comment_id: int, post_id: int, *, order: Order = COMMENTS_AS_WRITTEN
+    ) -> Later[int | None]:
         sorting.check_order(order, COMMENT_ORDER_KEYS)
         if order.descending:
-            return self.sorted.comment_position_latest_first(comment_id, post_id)
-        with self.db.reading():
-            found = self.q.comment_position(self.db.conn, id=comment_id, post_id=post_id)
-        return None if found is None else int(found)
+            return self.sorted.start_comment_position_latest_first(comment_id, post_id)
+        found = send(self.q.comment_position, self.db.conn, id=comment_id, post_id=post_id)
+        return lambda: sorting.position_or_none(found())
 
     # -- full-text search -----------------------------------------------------------------
     def search_posts(

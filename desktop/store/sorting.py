@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from desktop.store.backend import Backend
+from desktop.store.queries import send
 from desktop.store.query_types import CommentRow, PostRow, UserRow
 from desktop.store.records import (
     COMMENT_ORDER_KEYS,
@@ -29,6 +30,20 @@ from desktop.store.records import (
 Row = TypeVar("Row")
 R = TypeVar("R")
 C = TypeVar("C")
+T = TypeVar("T")
+# A read started and answered later: calling it reads the answer (desktop.store.queries.send).
+Later = Callable[[], T]
+# Starts the rows of an order from an offset: (order, offset, limit) -> their answer.
+Fetch = Callable[[Order, int, int], Later[Any]]
+
+
+def now(fetch: Fetch) -> Callable[[Order, int, int], Any]:
+    """`fetch`, answered at once (page_at reads rows one query after another)."""
+    return lambda order, offset, limit: fetch(order, offset, limit)()
+
+
+def position_or_none(found: Any) -> int | None:
+    return None if found is None else int(found)
 
 
 def paged(items: list[R], limit: int, more: bool, cursor: Callable[[R], C]) -> Page[R, C]:
@@ -97,17 +112,17 @@ class SortedLists:
             return user.post_count
         return user.email if order.key == "email" else user.name
 
-    def _users_at(self, pattern: str, everyone: bool) -> Callable[[Order, int, int], Any]:
-        def fetch(order: Order, offset: int, limit: int) -> Any:
+    def _users_at(self, pattern: str, everyone: bool) -> Fetch:
+        def fetch(order: Order, offset: int, limit: int) -> Later[Any]:
             conn = self.db.conn
             if order.key == "name" and not order.descending:
                 if everyone:
-                    return self.q.all_users_at(conn, offset=offset, limit=limit)
-                return self.q.users_at(conn, pattern=pattern, offset=offset, limit=limit)
+                    return send(self.q.all_users_at, conn, offset=offset, limit=limit)
+                return send(self.q.users_at, conn, pattern=pattern, offset=offset, limit=limit)
             name = f"users_by_{order.key}_at_{_way(order)}"
             if everyone:
-                return self._named(f"all_{name}")(conn, offset=offset, limit=limit)
-            return self._named(name)(conn, pattern=pattern, offset=offset, limit=limit)
+                return send(self._named(f"all_{name}"), conn, offset=offset, limit=limit)
+            return send(self._named(name), conn, pattern=pattern, offset=offset, limit=limit)
 
         return fetch
 
@@ -117,16 +132,24 @@ class SortedLists:
         check_order(order, USER_ORDER_KEYS)
         with self.db.reading():
             if after is None:
-                rows = list(self._users_at(pattern, everyone)(order, 0, limit + 1))
-            else:
-                rows = self._named(f"list_users_by_{order.key}_{_way(order)}")(
-                    self.db.conn,
-                    pattern=pattern,
-                    after_value=after.value,
-                    after_id=after.id,
-                    limit=limit + 1,
-                )
+                return self.start_first_users(order, pattern, everyone, limit)()
+            rows = self._named(f"list_users_by_{order.key}_{_way(order)}")(
+                self.db.conn,
+                pattern=pattern,
+                after_value=after.value,
+                after_id=after.id,
+                limit=limit + 1,
+            )
         return paged([self._user(row) for row in rows], limit, False, self._user_cursor(order))
+
+    def start_first_users(
+        self, order: Order, pattern: str, everyone: bool, limit: int
+    ) -> Later[Page[User, KeyCursor]]:
+        """The first page of list_users, started now and read when called (inside a read)."""
+        check_order(order, USER_ORDER_KEYS)
+        rows = self._users_at(pattern, everyone)(order, 0, limit + 1)
+        cursor = self._user_cursor(order)
+        return lambda: paged([self._user(row) for row in rows()], limit, False, cursor)
 
     def users_at(
         self,
@@ -139,57 +162,73 @@ class SortedLists:
     ) -> Page[User, KeyCursor]:
         check_order(order, USER_ORDER_KEYS)
         with self.db.reading():
-            rows, more = page_at(self._users_at(pattern, everyone), order, position, limit, total)
+            fetch = now(self._users_at(pattern, everyone))
+            rows, more = page_at(fetch, order, position, limit, total)
         return paged([self._user(row) for row in rows], limit, more, self._user_cursor(order))
 
     def _user_cursor(self, order: Order) -> Callable[[User], KeyCursor]:
         return lambda user: KeyCursor(self.user_value(user, order), user.id)
 
-    def user_position(
+    def start_user_position(
         self, order: Order, user_id: int, pattern: str, everyone: bool = False
-    ) -> int | None:
+    ) -> Later[int | None]:
         check_order(order, USER_ORDER_KEYS)
         name = "user_position" if order.key == "name" else f"user_position_by_{order.key}"
 
-        def total() -> Any:
-            return self.q.count_users(self.db.conn, pattern=pattern)
+        def total() -> Later[Any]:
+            return send(self.q.count_users, self.db.conn, pattern=pattern)
 
-        return self._position(name, order, pattern, everyone, total, id=user_id)
+        return self._start_position(name, order, pattern, everyone, total, id=user_id)
 
-    def _position(
+    def _start_position(
         self,
         name: str,
         order: Order,
         pattern: str,
         everyone: bool,
-        total: Callable[[], Any],
+        total: Callable[[], Later[Any]],
         **keys: int,
-    ) -> int | None:
-        """Where a record stands, by the named position query. `everyone` (no filter): the
-        rows before it in the list's own direction are counted on the order's index, one
-        count (`all_NAME`, `all_NAME_desc`). With a filter it is counted from the start,
-        and descending the rest are: `total()` less it (the order is total, so the one is
-        the other turned round)."""
-        with self.db.reading():
-            if everyone:
-                way = "_desc" if order.descending else ""
-                found = self._named(f"all_{name}{way}")(self.db.conn, **keys)
-                return None if found is None else int(found)
-            found = self._named(name)(self.db.conn, pattern=pattern, **keys)
-            if found is None or not order.descending:
-                return None if found is None else int(found)
-            return int(total()) - 1 - int(found)
+    ) -> Later[int | None]:
+        """Where a record stands, by the named position query, started now and read when
+        called. `everyone` (no filter): the rows before it in the list's own direction are
+        counted on the order's index, one count (`all_NAME`, `all_NAME_desc`). With a
+        filter it is counted from the start, and descending the rest are: the list's
+        length (`total()` starts its count) less it (the order is total, so the one is the
+        other turned round)."""
+        if everyone:
+            way = "_desc" if order.descending else ""
+            found = send(self._named(f"all_{name}{way}"), self.db.conn, **keys)
+            return lambda: position_or_none(found())
+        before = send(self._named(name), self.db.conn, pattern=pattern, **keys)
+        if not order.descending:
+            return lambda: position_or_none(before())
+        length = total()
+
+        def turned() -> int | None:
+            found, counted = before(), length()
+            return None if found is None else int(counted) - 1 - int(found)
+
+        return turned
 
     # -- posts by title ---------------------------------------------------------------------
-    def _posts_at(self, user_id: int, pattern: str, everyone: bool) -> Callable[..., Any]:
-        def fetch(order: Order, offset: int, limit: int) -> Any:
+    def _posts_at(self, user_id: int, pattern: str, everyone: bool) -> Fetch:
+        def fetch(order: Order, offset: int, limit: int) -> Later[Any]:
             name = f"posts_by_title_at_{_way(order)}"
             if everyone:
-                return self._named(f"all_{name}")(
-                    self.db.conn, user_id=user_id, offset=offset, limit=limit
+                return send(
+                    self._named(f"all_{name}"),
+                    self.db.conn,
+                    user_id=user_id,
+                    offset=offset,
+                    limit=limit,
                 )
-            return self._named(name)(
-                self.db.conn, user_id=user_id, pattern=pattern, offset=offset, limit=limit
+            return send(
+                self._named(name),
+                self.db.conn,
+                user_id=user_id,
+                pattern=pattern,
+                offset=offset,
+                limit=limit,
             )
 
         return fetch
@@ -205,17 +244,23 @@ class SortedLists:
     ) -> Page[Post, KeyCursor]:
         with self.db.reading():
             if after is None:
-                rows = list(self._posts_at(user_id, pattern, everyone)(order, 0, limit + 1))
-            else:
-                rows = self._named(f"list_posts_by_title_{_way(order)}")(
-                    self.db.conn,
-                    user_id=user_id,
-                    pattern=pattern,
-                    after_value=after.value,
-                    after_id=after.id,
-                    limit=limit + 1,
-                )
+                return self.start_first_posts_by_title(order, user_id, pattern, everyone, limit)()
+            rows = self._named(f"list_posts_by_title_{_way(order)}")(
+                self.db.conn,
+                user_id=user_id,
+                pattern=pattern,
+                after_value=after.value,
+                after_id=after.id,
+                limit=limit + 1,
+            )
         return paged([self._post(row) for row in rows], limit, False, _title_cursor)
+
+    def start_first_posts_by_title(
+        self, order: Order, user_id: int, pattern: str, everyone: bool, limit: int
+    ) -> Later[Page[Post, KeyCursor]]:
+        """The first page of list_posts_by_title, started now and read when called."""
+        rows = self._posts_at(user_id, pattern, everyone)(order, 0, limit + 1)
+        return lambda: paged([self._post(row) for row in rows()], limit, False, _title_cursor)
 
     def posts_by_title_at(
         self,
@@ -227,19 +272,21 @@ class SortedLists:
         limit: int,
         total: int | None,
     ) -> Page[Post, KeyCursor]:
-        fetch = self._posts_at(user_id, pattern, everyone)
+        fetch = now(self._posts_at(user_id, pattern, everyone))
         with self.db.reading():
             rows, more = page_at(fetch, order, position, limit, total)
         return paged([self._post(row) for row in rows], limit, more, _title_cursor)
 
-    def post_position_by_title(
+    def start_post_position_by_title(
         self, order: Order, post_id: int, user_id: int, pattern: str, everyone: bool = False
-    ) -> int | None:
-        def total() -> Any:
-            return self.q.count_posts(self.db.conn, user_id=user_id, pattern=pattern)
+    ) -> Later[int | None]:
+        def total() -> Later[Any]:
+            return send(self.q.count_posts, self.db.conn, user_id=user_id, pattern=pattern)
 
         name = "post_position_by_title"
-        return self._position(name, order, pattern, everyone, total, id=post_id, user_id=user_id)
+        return self._start_position(
+            name, order, pattern, everyone, total, id=post_id, user_id=user_id
+        )
 
     # -- posts oldest first (undated ones still last) ---------------------------------------
     def list_posts_oldest_first(
@@ -294,19 +341,17 @@ class SortedLists:
                 )
         return self.dated_page(rows, limit)
 
-    def post_position_oldest_first(
+    def start_post_position_oldest_first(
         self, post_id: int, user_id: int, pattern: str, everyone: bool = False
-    ) -> int | None:
-        with self.db.reading():
-            if everyone:
-                found = self.q.all_post_position_by_date_asc(
-                    self.db.conn, id=post_id, user_id=user_id
-                )
-            else:
-                found = self.q.post_position_by_date_asc(
-                    self.db.conn, id=post_id, user_id=user_id, pattern=pattern
-                )
-        return None if found is None else int(found)
+    ) -> Later[int | None]:
+        conn = self.db.conn
+        if everyone:
+            found = send(self.q.all_post_position_by_date_asc, conn, id=post_id, user_id=user_id)
+        else:
+            found = send(
+                self.q.post_position_by_date_asc, conn, id=post_id, user_id=user_id, pattern=pattern
+            )
+        return lambda: position_or_none(found())
 
     def _dated_at(self, user_id: int, pattern: str, offset: int, limit: int) -> list[PostRow]:
         return list(
@@ -331,14 +376,18 @@ class SortedLists:
     ) -> Page[Comment, CommentCursor]:
         with self.db.reading():
             if after is None:
-                rows = self.q.comments_at_desc(
-                    self.db.conn, post_id=post_id, offset=0, limit=limit + 1
-                )
-            else:
-                rows = self.q.list_comments_desc(
-                    self.db.conn, post_id=post_id, after_id=after.id, limit=limit + 1
-                )
+                return self.start_first_comments_latest_first(post_id, limit)()
+            rows = self.q.list_comments_desc(
+                self.db.conn, post_id=post_id, after_id=after.id, limit=limit + 1
+            )
         return paged([self._comment(row) for row in rows], limit, False, _comment_cursor)
+
+    def start_first_comments_latest_first(
+        self, post_id: int, limit: int
+    ) -> Later[Page[Comment, CommentCursor]]:
+        conn = self.db.conn
+        rows = send(self.q.comments_at_desc, conn, post_id=post_id, offset=0, limit=limit + 1)
+        return lambda: paged([self._comment(r) for r in rows()], limit, False, _comment_cursor)
 
     def comments_at(
         self, order: Order, post_id: int, position: int, limit: int, total: int | None
@@ -356,13 +405,17 @@ class SortedLists:
             rows, more = page_at(fetch, order, position, limit, total)
         return paged([self._comment(row) for row in rows], limit, more, _comment_cursor)
 
-    def comment_position_latest_first(self, comment_id: int, post_id: int) -> int | None:
-        with self.db.reading():
-            found = self.q.comment_position(self.db.conn, id=comment_id, post_id=post_id)
-            if found is None:
-                return None
-            total = self.q.count_comments(self.db.conn, post_id=post_id)
-        return int(total) - 1 - int(found)
+    def start_comment_position_latest_first(
+        self, comment_id: int, post_id: int
+    ) -> Later[int | None]:
+        before = send(self.q.comment_position, self.db.conn, id=comment_id, post_id=post_id)
+        length = send(self.q.count_comments, self.db.conn, post_id=post_id)
+
+        def turned() -> int | None:
+            found, counted = before(), length()
+            return None if found is None else int(counted) - 1 - int(found)
+
+        return turned
 
 
 def _title_cursor(post: Post) -> KeyCursor:

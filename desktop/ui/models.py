@@ -45,6 +45,7 @@ from desktop.store.records import (
     UserCursor,
 )
 from desktop.store.repository import Counted, Repository
+from desktop.store.sorting import Later
 from desktop.store.validation import trimmed
 from desktop.ui.worker import Worker
 
@@ -194,8 +195,22 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         there."""
         raise NotImplementedError
 
-    def count(self, repo: Repository, query: Query) -> int:
+    def start_count(self, repo: Repository, query: Query) -> Later[int]:
+        """The list's length, started now and read when called (Repository.together())."""
         raise NotImplementedError
+
+    def start_first_page(self, repo: Repository, query: Query, limit: int) -> Later[Page[R, Any]]:
+        """fetch_page's first page, started now and read when called."""
+        raise NotImplementedError
+
+    def start_position(self, repo: Repository, query: Query, record_id: int) -> Later[int | None]:
+        """Where a fresh `query` lists the record (None: it does not), started now and read
+        when called."""
+        raise NotImplementedError
+
+    def count(self, repo: Repository, query: Query) -> int:
+        with repo.reading():
+            return self.start_count(repo, query)()
 
     def fetch_counted(self, repo: Repository, query: Query, limit: int) -> Counted[R, Any]:
         """The first page of an unfiltered list in the default order and the list's length,
@@ -211,7 +226,8 @@ class PagedModel(QAbstractTableModel, Generic[R]):
 
     def position_of(self, repo: Repository, query: Query, record_id: int) -> int | None:
         """Where a fresh `query` lists the record (None: it does not)."""
-        raise NotImplementedError
+        with repo.reading():
+            return self.start_position(repo, query, record_id)()
 
     def empty_text(self) -> str:
         return ""
@@ -284,19 +300,33 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         counted = not trimmed(query.filter_text)
 
         def operation(repo: Repository) -> Listing[R]:
-            position = None
-            if keep_id is not None:
-                position = self.position_of(repo, query, keep_id)
-                if position is None and only_if_kept:
-                    return Listing(query, None, 0, Page([], None), [], None, token)
-            total = self.count(repo, query) if counted else None
+            with repo.reading():
+                return read(repo)
+
+        def read(repo: Repository) -> Listing[R]:
+            # The place, the length and the first page travel to a server together, one
+            # round trip: the first page is the one shown unless the kept record stands
+            # further down (then one more). Where reads do not travel together, the page
+            # waits for the place (no read that may be wasted).
+            first: Later[Page[R, Any]] | None = None
+            with repo.together():
+                placed = None if keep_id is None else self.start_position(repo, query, keep_id)
+                length = self.start_count(repo, query) if counted else None
+                if placed is None or repo.reads_travel_together:
+                    first = self.start_first_page(repo, query, limit)
+            position = None if placed is None else placed()
+            total = None if length is None else length()
+            if placed is not None and position is None and only_if_kept:
+                return Listing(query, None, 0, Page([], None), [], None, token)
             # The kept row with rows on both sides of it: it may end up at the top of the
             # screen (the top record kept) or anywhere on it (the selection kept).
             start = 0 if position is None else max(0, position - limit // 2)
-            if start == 0:
-                page = self.fetch_page(repo, query, None, limit)
-            else:
+            if start > 0:
                 page = self.fetch_at(repo, query, start, limit, total)
+            elif first is not None:
+                page = first()
+            else:
+                page = self.fetch_page(repo, query, None, limit)
             cells = [self.cells(record) for record in page.items]
             return Listing(query, total, start, page, cells, position, token)
 
@@ -914,14 +944,19 @@ class UsersModel(PagedModel[User]):
         }
         return KeyCursor(values[order.key], record.id)
 
-    def count(self, repo: Repository, query: Query) -> int:
-        return repo.count_users(query.filter_text)
+    def start_count(self, repo: Repository, query: Query) -> Later[int]:
+        return repo.start_count_users(query.filter_text)
+
+    def start_first_page(
+        self, repo: Repository, query: Query, limit: int
+    ) -> Later[Page[User, Any]]:
+        return repo.start_first_users(query.filter_text, limit, self.order_of(query))
 
     def fetch_counted(self, repo: Repository, query: Query, limit: int) -> Counted[User, Any]:
         return repo.first_users(limit)
 
-    def position_of(self, repo: Repository, query: Query, record_id: int) -> int | None:
-        return repo.user_position(record_id, query.filter_text, order=self.order_of(query))
+    def start_position(self, repo: Repository, query: Query, record_id: int) -> Later[int | None]:
+        return repo.start_user_position(record_id, query.filter_text, order=self.order_of(query))
 
     def cells(self, record: User) -> tuple[str, ...]:
         return record.name, record.email, f"{record.post_count:,}"
@@ -956,18 +991,25 @@ class PostsModel(PagedModel[Post]):
             return KeyCursor(record.title, record.id)
         return PostCursor(record.created_at, record.id)
 
-    def count(self, repo: Repository, query: Query) -> int:
+    def start_count(self, repo: Repository, query: Query) -> Later[int]:
         assert query.parent_id is not None
-        return repo.count_posts(query.parent_id, query.filter_text)
+        return repo.start_count_posts(query.parent_id, query.filter_text)
+
+    def start_first_page(
+        self, repo: Repository, query: Query, limit: int
+    ) -> Later[Page[Post, Any]]:
+        assert query.parent_id is not None
+        order = self.order_of(query)
+        return repo.start_first_posts(query.parent_id, query.filter_text, limit, order)
 
     def fetch_counted(self, repo: Repository, query: Query, limit: int) -> Counted[Post, Any]:
         assert query.parent_id is not None
         return repo.first_posts(query.parent_id, limit)
 
-    def position_of(self, repo: Repository, query: Query, record_id: int) -> int | None:
+    def start_position(self, repo: Repository, query: Query, record_id: int) -> Later[int | None]:
         assert query.parent_id is not None
         order = self.order_of(query)
-        return repo.post_position(record_id, query.parent_id, query.filter_text, order=order)
+        return repo.start_post_position(record_id, query.parent_id, query.filter_text, order=order)
 
     def cells(self, record: Post) -> tuple[str, ...]:
         return record.title, local_time(record.created_at)
@@ -1001,17 +1043,24 @@ class CommentsModel(PagedModel[Comment]):
     def cursor_of(self, record: Comment) -> CommentCursor:
         return CommentCursor(record.id)
 
-    def count(self, repo: Repository, query: Query) -> int:
+    def start_count(self, repo: Repository, query: Query) -> Later[int]:
         assert query.parent_id is not None
-        return repo.count_comments(query.parent_id)
+        return repo.start_count_comments(query.parent_id)
+
+    def start_first_page(
+        self, repo: Repository, query: Query, limit: int
+    ) -> Later[Page[Comment, Any]]:
+        assert query.parent_id is not None
+        return repo.start_first_comments(query.parent_id, limit, self.order_of(query))
 
     def fetch_counted(self, repo: Repository, query: Query, limit: int) -> Counted[Comment, Any]:
         assert query.parent_id is not None
         return repo.first_comments(query.parent_id, limit)
 
-    def position_of(self, repo: Repository, query: Query, record_id: int) -> int | None:
+    def start_position(self, repo: Repository, query: Query, record_id: int) -> Later[int | None]:
         assert query.parent_id is not None
-        return repo.comment_position(record_id, query.parent_id, order=self.order_of(query))
+        order = self.order_of(query)
+        return repo.start_comment_position(record_id, query.parent_id, order=order)
 
     def cells(self, record: Comment) -> tuple[str, ...]:
         return (first_line(record.body),)

@@ -168,3 +168,53 @@ def test_a_later_page_and_ctrl_end_take_one_round_trip_each(
     assert trips[0] == 1
     record = posts.record(last)
     assert record is not None and record.title == "Undated 0"
+
+
+def _shown_in_order(model: Any, key: str, descending: bool, first_id: int) -> Any:
+    def ready() -> bool:
+        query, first = model.query, model.record(0)
+        order = None if query is None else query.order
+        return (
+            order is not None
+            and (order.key, order.descending) == (key, descending)
+            and first is not None
+            and first.id == first_id
+        )
+
+    return ready
+
+
+def test_a_sort_reads_the_kept_place_the_length_and_the_first_rows_in_one_round_trip(
+    qtbot: Bot, window: MainWindow, proxied: tuple[Proxy, str]
+) -> None:
+    """A new order keeps the selected record: its place, the list's length and the first
+    page go to the server together; only a record further down than half a page costs a
+    second trip, for the rows around it."""
+    proxy, url = proxied
+    window.open_database(parse_url(url))
+    qtbot.waitUntil(lambda: window.users.total == USERS, timeout=WAIT_MS)
+    wait_idle(qtbot, window.worker)
+    users = window.users
+    heavy = users.record(0)
+    assert heavy is not None
+    window.editing.select(Kind.USER, heavy.id)
+    qtbot.waitUntil(lambda: window.posts.total == POSTS + UNDATED, timeout=WAIT_MS)
+    wait_idle(qtbot, window.worker)
+
+    proxy.reset_counts()
+    users.sort(users.order_keys.index("posts"), Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(_shown_in_order(users, "posts", True, heavy.id), timeout=WAIT_MS)
+    wait_idle(qtbot, window.worker)
+    assert proxy.round_trips == 1, proxy.timeline()
+    assert users.total == USERS
+
+    # Ascending, the heavy user is last: the rows around it need a trip of their own.
+    proxy.reset_counts()
+    users.sort(users.order_keys.index("posts"), Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(lambda: users.record(USERS - 1) is not None, timeout=WAIT_MS)
+    wait_idle(qtbot, window.worker)
+    assert proxy.round_trips == 2, proxy.timeline()
+    last = users.record(USERS - 1)
+    assert last is not None and last.id == heavy.id
+    assert window.editing.handler(Kind.USER).shown_id() == heavy.id
+    assert window.panes[Kind.USER].table.currentIndex().row() == USERS - 1
