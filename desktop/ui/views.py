@@ -69,7 +69,12 @@ class RecordTable(QTableView):
             self.sort_actions.append(action)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         model.modelReset.connect(self.viewport().update)
-        model.loading_changed.connect(lambda _loading: self.viewport().update())
+        # Only an empty list says whether it is loading (paintEvent): rows on show stay as
+        # they are while the next ones are read, and repainting them then cost a whole
+        # viewport's paint at every click.
+        model.loading_changed.connect(
+            lambda _loading: None if model.rowCount() else self.viewport().update()
+        )
         # The rows on screen are the rows to load; asked once per turn of the event loop.
         self._want_visible = QTimer(self)
         self._want_visible.setSingleShot(True)
