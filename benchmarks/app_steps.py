@@ -105,6 +105,7 @@ class Bench:
     # -- one timed step ---------------------------------------------------------------------
     def timed(self, name: str, kind: Kind, action: Any, ready: Any) -> float:
         """Run `action` (the click) and wait for the paint after which `ready()` holds."""
+        benchlib.settle()
         watch = self.watches[kind]
         watch.expect(ready)
         self.proxy.reset_counts()

@@ -256,6 +256,17 @@ def wait_for(condition: Callable[[], bool], timeout_s: float = WAIT_TIMEOUT_S) -
         print(f"slow: waited {waited / 1000:.1f} s for {condition}", file=sys.stderr, flush=True)
 
 
+def settle() -> None:
+    """Paint what the window was asked to paint: a timed step starts on a quiet window, as a
+    person's click does, not inside the repaints the previous step's answers asked for
+    (widget updates are posted events, each pass of the event loop paints them)."""
+    from PySide6.QtCore import QCoreApplication
+
+    for _ in range(3):
+        QCoreApplication.sendPostedEvents()
+        QCoreApplication.processEvents()
+
+
 def make_paint_watch(widget: Any) -> Any:
     """Watches `widget` (a view's viewport) for a paint after which `ready()` holds.
 
