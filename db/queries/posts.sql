@@ -67,7 +67,10 @@ WHERE p.user_id = :user_id AND p.created_at IS NOT NULL
 
 -- Without a title filter, counting and jumping stay inside the index.
 -- name: count_all_posts(user_id)$
-SELECT count(*) FROM posts WHERE user_id = :user_id;
+-- The number migration 008's triggers keep for each user (user_post_counts, in step with
+-- posts in every transaction): one row read, where counting read the user's every post in
+-- the index (the heavy user's 100,000: 5 ms on SQLite, before the first page could show).
+SELECT coalesce((SELECT post_count FROM user_post_counts WHERE user_id = :user_id), 0);
 
 -- A page of dated posts and, in the same round trip, the undated ones that follow them
 -- when the dated run out (part 0, then part 1); over a network one query beats two.

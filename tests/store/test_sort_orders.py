@@ -12,7 +12,7 @@ import pytest
 from desktop.store.connection import open_database
 from desktop.store.records import Order
 from desktop.store.repository import Repository
-from tests.support.dbtools import all_pages, run
+from tests.support.dbtools import add_tied_users, all_pages, run, sqlite_steps
 
 # ASCII letters of one case: Python and any database collation agree on their order.
 NAMES = ["bob", "ann", "bob", "cid", "bob", "dee", "ann", "eve", "ann"]
@@ -159,23 +159,6 @@ def test_comments_either_way(repo, descending):
 TIED = 3000  # users with the same number of posts, as most users of a real list are
 
 
-def _work(backend: Any, read: Any) -> int:
-    """SQLite's virtual-machine steps (in thousands) for one read: deterministic, unlike a
-    time."""
-    steps = [0]
-
-    def step() -> int:
-        steps[0] += 1
-        return 0
-
-    backend.conn.set_progress_handler(step, 1000)
-    try:
-        read()
-    finally:
-        backend.conn.set_progress_handler(None, 0)
-    return steps[0]
-
-
 @pytest.mark.parametrize("descending", [False, True], ids=["ascending", "descending"])
 def test_users_by_posts_cost_the_same_anywhere_among_equal_counts(
     make_database: Any, descending: bool
@@ -190,12 +173,7 @@ def test_users_by_posts_cost_the_same_anywhere_among_equal_counts(
 
 
 def _users_by_posts_among_equal_counts(backend: Any, repo: Any, descending: bool) -> None:
-    run(
-        backend,
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
-        "INSERT INTO users (name, email) SELECT 'tied ' || i, 'tied' || i || '@example.com' FROM n",
-        (TIED,),
-    )
+    add_tied_users(backend, TIED)
     order = Order("posts", descending)
     ids = [user.id for user in repo.list_users(order=order, limit=TIED).items]
     assert len(ids) == TIED
@@ -208,8 +186,8 @@ def _users_by_posts_among_equal_counts(backend: Any, repo: Any, descending: bool
     def pair_index(pair: tuple[int, int]) -> int:
         return ids.index(pair[0]) + 1
 
-    pages = [_work(backend, page_after(pair)) for pair in (near, deep)]
+    pages = [sqlite_steps(backend, page_after(pair)) for pair in (near, deep)]
     assert pages[1] <= pages[0] + 2, pages
     # A place counts the users before it, no more: near the run's start, a few.
-    place = _work(backend, lambda: repo.user_position(near[1], order=order))
+    place = sqlite_steps(backend, lambda: repo.user_position(near[1], order=order))
     assert place <= 2, place

@@ -304,3 +304,41 @@ def all_pages(list_page: Callable[..., Any], limit: int) -> tuple[list[Any], lis
         if after is None:
             return items, sizes
     raise AssertionError("the list never ended")
+
+
+def sqlite_steps(backend: Backend, read: Callable[[], Any]) -> int:
+    """SQLite's virtual-machine steps, in thousands, for one read on `backend` (SQLite):
+    how much work it was, the same on every run, unlike a time."""
+    steps = [0]
+
+    def step() -> int:
+        steps[0] += 1
+        return 0
+
+    backend.conn.set_progress_handler(step, 1000)
+    try:
+        read()
+    finally:
+        backend.conn.set_progress_handler(None, 0)
+    return steps[0]
+
+
+def add_tied_users(backend: Backend, count: int) -> None:
+    """`count` users with no posts, in one statement."""
+    run(
+        backend,
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+        "INSERT INTO users (name, email) SELECT 'tied ' || i, 'tied' || i || '@example.com' FROM n",
+        (count,),
+    )
+
+
+def add_posts(backend: Backend, user_id: int, count: int) -> None:
+    """`count` posts of one user, in one statement."""
+    run(
+        backend,
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+        "INSERT INTO posts (user_id, title, content) SELECT ?, 'post ' || i, 'text' FROM n",
+        (count, user_id),
+    )
+
