@@ -822,6 +822,10 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         cells: list[tuple[str, ...]],
         total: int,
     ) -> None:
+        if generation == self._generation and page.after is not None and total > len(self._rows):
+            # The whole length in one insert, before the page fills its first rows: the view
+            # lays the list out once, not for the page and again for the count.
+            self._grow(total)
         self._page_arrived(generation, span, page, cells)
         self._count_arrived(generation, total)
 

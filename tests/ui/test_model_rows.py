@@ -246,3 +246,29 @@ def test_repaints_still_to_go_are_dropped_when_the_rows_go(
         QCoreApplication.processEvents()
 
     assert repainted == []
+
+
+def test_a_counted_first_page_is_inserted_with_the_whole_length_at_once(
+    repo: Any, backend: Any, qtbot: Any
+) -> None:
+    """The first page and the length read together become one insert of every row, the
+    page's filled: the view lays the list out once (twice before, for the page and then
+    for the count)."""
+    from desktop.ui.models import PostsModel
+    from tests.support.dbtools import add_posts
+
+    user = repo.create_user("Ann", "ann@example.com")
+    add_posts(backend, user.id, 250)
+    worker = Worker()
+    worker.set_backend(repo.db)
+    try:
+        model = PostsModel(worker, page_size=100)
+        inserted: list[tuple[int, int]] = []
+        model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+        with qtbot.waitSignal(model.total_changed, check_params_cb=lambda total: total == 250):
+            model.set_query(Query(user.id))
+        assert inserted == [(0, 249)]
+        assert all(model.record(row) is not None for row in range(100))
+        assert model.record(100) is None  # a placeholder until seen
+    finally:
+        worker.stop()
