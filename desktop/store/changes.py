@@ -146,10 +146,12 @@ class NotificationListener:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> None:
-        """End the thread and close its connection (within about WAIT_STEP_S)."""
+    def stop(self, *, wait: bool = True) -> None:
+        """End the thread and close its connection (within about WAIT_STEP_S). Without
+        `wait` the thread ends on its own meanwhile: a window switching databases must not
+        wait for it (it froze for the quarter second of a wait step)."""
         self._stop.set()
-        if self._thread.is_alive():
+        if wait and self._thread.is_alive():
             self._thread.join(timeout=PROBE_WAIT_S + 5)
 
     def _run(self) -> None:

@@ -40,7 +40,7 @@ class LiveChanges(QObject):
     changed = Signal(object)  # a ChangeSet, never empty
     hearing_changed = Signal(bool)  # PostgreSQL notifications arrive (True) or not
     _heard = Signal()
-    _listening = Signal(bool)
+    _listening = Signal(int, bool)  # the generation of the listener that says it, and what
 
     # Off: read the log on the timer alone, as through a pooler.
     use_notifications = True
@@ -73,7 +73,7 @@ class LiveChanges(QObject):
 
     def start(self, url: DatabaseUrl) -> None:
         """Follow the database just opened (the worker holds it by now)."""
-        self.stop()
+        self.stop(wait=False)
         self._generation += 1
         generation = self._generation
         self.worker.submit(
@@ -88,8 +88,10 @@ class LiveChanges(QObject):
         else:
             self._timer.start(SQLITE_POLL_MS)
 
-    def stop(self) -> None:
-        """Stop following (the database closes, or the window does)."""
+    def stop(self, *, wait: bool = True) -> None:
+        """Stop following (the database closes, or the window does). Without `wait`, the
+        notification listener of a server ends on its own thread meanwhile, and what it
+        says after this is not heard: another database is being followed by then."""
         self._generation += 1
         self._timer.stop()
         self._later.stop()
@@ -97,7 +99,7 @@ class LiveChanges(QObject):
         self._reading = self._again = False
         listener, self._listener = self._listener, None
         if listener is not None:
-            listener.stop()
+            listener.stop(wait=wait)
         self._set_hearing(False)
 
     def read_now(self) -> None:
@@ -137,7 +139,11 @@ class LiveChanges(QObject):
         # would otherwise share the link with the first rows the person is waiting for.
         url = self._url
         if url is not None and url.dialect == "postgresql" and self.use_notifications:
-            self._listener = NotificationListener(url, self._heard.emit, self._listening.emit)
+
+            def on_state(working: bool) -> None:  # on the listener's thread
+                self._listening.emit(generation, working)
+
+            self._listener = NotificationListener(url, self._heard.emit, on_state)
             self._listener.start()
 
     def _read(self, generation: int, changes: ChangeSet) -> None:
@@ -159,8 +165,8 @@ class LiveChanges(QObject):
         # The next tick tries again; a lost connection is reported by the worker itself.
         log.info("could not read what others changed: %s", error)
 
-    def _listener_state(self, working: bool) -> None:
-        if self._listener is None:
+    def _listener_state(self, generation: int, working: bool) -> None:
+        if self._listener is None or generation != self._generation:
             return  # a listener already stopped says goodbye
         self._set_hearing(working)
         self._timer.setInterval(SAFETY_POLL_MS if working else POLL_MS)

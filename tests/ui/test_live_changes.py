@@ -437,3 +437,48 @@ def test_without_notifications_the_log_is_polled(
         lambda: desk.form(Kind.USER).values()["name"] == "Grace B. M. Hopper", timeout=LIVE_MS
     )
     assert not desk.window.live.hearing
+
+
+@ONLY_POSTGRESQL
+def test_switching_from_a_server_waits_for_no_listener_and_hears_the_next_one(
+    desk: Desk, make_database: Any, qtbot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening another database stops the server's notification listener without waiting
+    for its thread (the window froze for a quarter second at every switch, longer while
+    the thread was busy), and what the old listener says as it ends ("not hearing") is not
+    taken for the new one's."""
+    from desktop.store import changes
+    from desktop.store.urls import parse_url
+
+    qtbot.waitUntil(lambda: desk.window.live.hearing, timeout=LIVE_MS)
+    old = desk.window.live._listener
+    assert old is not None
+    holding, release = threading.Event(), threading.Event()
+    notified = changes._notified
+
+    def busy_while_held(pgconn: Any, timeout: float) -> bool:
+        if threading.current_thread() is old._thread:
+            holding.set()
+            release.wait()  # the old listener is busy until the test lets it go
+            return False
+        return notified(pgconn, timeout)
+
+    monkeypatch.setattr(changes, "_notified", busy_while_held)
+    try:
+        # Busy from its next wait step on: waiting for it would block the window for the
+        # whole of its join's timeout (7 s), past LIVE_MS.
+        qtbot.waitUntil(holding.is_set, timeout=LIVE_MS)
+        desk.window.open_database(parse_url(make_database("postgresql")))
+
+        def hearing_the_next() -> bool:
+            live_now = desk.window.live
+            return live_now._listener not in (None, old) and live_now.hearing
+
+        qtbot.waitUntil(hearing_the_next, timeout=LIVE_MS)
+        assert old._thread.is_alive()  # still busy: the window went on without it
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not old._thread.is_alive(), timeout=LIVE_MS)
+    for _ in range(3):  # its last word, "not hearing", is delivered
+        QCoreApplication.processEvents()
+    assert desk.window.live.hearing
