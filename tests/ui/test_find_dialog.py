@@ -142,3 +142,37 @@ def test_the_heading_counts_only_so_far(qtbot: Bot, desk: Desk, monkeypatch: Any
     dialog.results.search("on")  # again, its count now arriving before all its pages
     dialog.results.total_changed.emit(3)  # what a count capped at 2 reports
     assert dialog.heading.text() == "Results (more than 2 posts match)"
+
+
+def test_each_snippet_is_laid_out_once_however_often_it_is_painted(
+    qtbot: Bot, desk: Desk, monkeypatch: Any
+) -> None:
+    """Repaints (the count's heading, a change of selection, a scroll back) reuse each
+    result's laid-out rich text: parsing its HTML at every paint stalled the window for
+    tens of milliseconds a page. Selected rows have their own (another text colour)."""
+    from PySide6.QtGui import QTextDocument
+
+    from desktop.ui.dialogs import find_dialog
+
+    laid_out: list[str] = []
+
+    class CountedDocument(QTextDocument):
+        def setHtml(self, text: str) -> None:
+            laid_out.append(text)
+            super().setHtml(text)
+
+    monkeypatch.setattr(find_dialog, "QTextDocument", CountedDocument)
+    dialog = open_find(qtbot, desk)
+    search(qtbot, desk, dialog, "the")
+    rows = dialog.results.rowCount()
+    assert rows >= 1
+    dialog.table.grab()
+    first = len(laid_out)
+    assert first >= rows  # each row's snippet, once
+    for _ in range(3):
+        dialog.table.viewport().grab()
+    assert len(laid_out) == first
+    dialog.table.selectRow(0)
+    dialog.table.viewport().grab()
+    dialog.table.viewport().grab()
+    assert len(laid_out) == first + 1  # the selected row's, in the highlighted colour
