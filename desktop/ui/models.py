@@ -126,6 +126,7 @@ class Listing(Generic[R]):
     cells: list[tuple[str, ...]]
     position: int | None
     token: int
+    read: bool = True  # False: the kept record is not listed, and nothing else was read
 
 
 class PagedModel(QAbstractTableModel, Generic[R]):
@@ -290,9 +291,11 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         that is cheap (no filter). The rows on show stay until `ready` is called with the
         answer, which shows it with show_listing (or not): a new order or filter costs one
         trip to the database, one reset and one paint, with no placeholder rows painted in
-        between. `only_if_kept`: when the list does not hold the kept record, nothing more
-        is read (the caller lists it otherwise). A filtered list is counted after it is
-        shown, as set_query does: the count tries the filter on every row."""
+        between. `only_if_kept`: when the list does not hold the kept record, the answer
+        has no position, and its page only where it travelled with the place (a server);
+        elsewhere nothing more is read (`read` False: the caller lists it otherwise). A
+        filtered list is counted after it is shown, as set_query does: the count tries
+        the filter on every row."""
         if query.order is None:
             query = replace(query, order=self.order)
         self._listing += 1
@@ -316,8 +319,8 @@ class PagedModel(QAbstractTableModel, Generic[R]):
                     first = self.start_first_page(repo, query, limit)
             position = None if placed is None else placed()
             total = None if length is None else length()
-            if placed is not None and position is None and only_if_kept:
-                return Listing(query, None, 0, Page([], None), [], None, token)
+            if placed is not None and position is None and only_if_kept and first is None:
+                return Listing(query, None, 0, Page([], None), [], None, token, read=False)
             # The kept row with rows on both sides of it: it may end up at the top of the
             # screen (the top record kept) or anywhere on it (the selection kept).
             start = 0 if position is None else max(0, position - limit // 2)
@@ -343,10 +346,14 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self.loading_changed.emit(True)
         self.worker.submit(operation, arrived, failed, owner=self)
 
+    def is_latest(self, listing: Listing[R]) -> bool:
+        """Whether no other listing was asked for since `listing` (show_listing shows it)."""
+        return listing.token == self._listing
+
     def show_listing(self, listing: Listing[R]) -> None:
         """Show what read_listing read, in place of whatever is shown (unless another
         listing was asked for since)."""
-        if listing.token != self._listing:
+        if not self.is_latest(listing):
             return
         page, start = listing.page, listing.start
         end = start + len(page.items)

@@ -218,3 +218,35 @@ def test_a_sort_reads_the_kept_place_the_length_and_the_first_rows_in_one_round_
     assert last is not None and last.id == heavy.id
     assert window.editing.handler(Kind.USER).shown_id() == heavy.id
     assert window.panes[Kind.USER].table.currentIndex().row() == USERS - 1
+
+
+def test_a_filter_that_leaves_out_the_selected_user_takes_one_round_trip(
+    qtbot: Bot, window: MainWindow, proxied: tuple[Proxy, str]
+) -> None:
+    """The list read to learn whether the selected user is still listed brings its first
+    page along: the selection is dropped and that page shown, not read a second time."""
+    proxy, url = proxied
+    window.open_database(parse_url(url))
+    qtbot.waitUntil(lambda: window.users.total == USERS, timeout=WAIT_MS)
+    wait_idle(qtbot, window.worker)
+    users = window.users
+    first = users.record(0)
+    assert first is not None and first.name == "User 000"
+    window.editing.select(Kind.USER, first.id)
+    qtbot.waitUntil(lambda: window.posts.total == POSTS + UNDATED, timeout=WAIT_MS)
+    wait_idle(qtbot, window.worker)
+
+    box = window.panes[Kind.USER].filter
+    assert box is not None
+    box.setText("User 14")  # User 140 … User 149: not User 000
+    trips: list[int] = []
+    users.modelReset.connect(lambda: trips.append(proxy.round_trips))
+    proxy.reset_counts()
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(trips), timeout=WAIT_MS)
+    assert trips == [1], proxy.timeline()
+    shown = users.record(0)
+    assert shown is not None and shown.name == "User 140"
+    assert window.editing.handler(Kind.USER).shown() is None
+    wait_idle(qtbot, window.worker)
+    assert users.total == 10

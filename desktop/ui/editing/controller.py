@@ -259,9 +259,12 @@ class Editing(QObject):
         self._filtering[kind] += 1
         generation = self._filtering[kind]
 
-        def drop_selection() -> None:
+        def drop_selection(listed: Listing[Any] | None = None) -> None:
             handler.show(None)
             model = handler.model
+            if listed is not None and listed.read and model.is_latest(listed):
+                model.show_listing(listed)  # its first page came with the answer
+                return
             model.read_listing(query, None, model.show_listing)  # the old rows stay till then
 
         shown = handler.shown()
@@ -273,7 +276,11 @@ class Editing(QObject):
             if generation != self._filtering[kind]:
                 return  # the person typed on meanwhile
             if listing.position is None:
-                self.leave(self.below(kind), drop_selection)
+                if any(form.is_dirty() for form in self.below(kind)):
+                    # Asked first: a save may change what the list holds, so read it after.
+                    self.leave(self.below(kind), drop_selection)
+                else:
+                    drop_selection(listing)
                 return
             handler.model.show_listing(listing)
             self._select_quietly(kind, listing.position)
