@@ -170,6 +170,19 @@ def test_a_later_page_and_ctrl_end_take_one_round_trip_each(
     assert record is not None and record.title == "Undated 0"
 
 
+def _open_with_the_first_user_shown(qtbot: Bot, window: MainWindow, url: str) -> Any:
+    """Open the server database, show its first user (the heavy one) and wait till idle."""
+    window.open_database(parse_url(url))
+    qtbot.waitUntil(lambda: window.users.total == USERS, timeout=WAIT_MS)
+    wait_idle(qtbot, window.worker)
+    first = window.users.record(0)
+    assert first is not None and first.name == "User 000"
+    window.editing.select(Kind.USER, first.id)
+    qtbot.waitUntil(lambda: window.posts.total == POSTS + UNDATED, timeout=WAIT_MS)
+    wait_idle(qtbot, window.worker)
+    return first
+
+
 def _shown_in_order(model: Any, key: str, descending: bool, first_id: int) -> Any:
     def ready() -> bool:
         query, first = model.query, model.record(0)
@@ -191,15 +204,8 @@ def test_a_sort_reads_the_kept_place_the_length_and_the_first_rows_in_one_round_
     page go to the server together; only a record further down than half a page costs a
     second trip, for the rows around it."""
     proxy, url = proxied
-    window.open_database(parse_url(url))
-    qtbot.waitUntil(lambda: window.users.total == USERS, timeout=WAIT_MS)
-    wait_idle(qtbot, window.worker)
+    heavy = _open_with_the_first_user_shown(qtbot, window, url)
     users = window.users
-    heavy = users.record(0)
-    assert heavy is not None
-    window.editing.select(Kind.USER, heavy.id)
-    qtbot.waitUntil(lambda: window.posts.total == POSTS + UNDATED, timeout=WAIT_MS)
-    wait_idle(qtbot, window.worker)
 
     proxy.reset_counts()
     users.sort(users.order_keys.index("posts"), Qt.SortOrder.DescendingOrder)
@@ -226,15 +232,8 @@ def test_a_filter_that_leaves_out_the_selected_user_takes_one_round_trip(
     """The list read to learn whether the selected user is still listed brings its first
     page along: the selection is dropped and that page shown, not read a second time."""
     proxy, url = proxied
-    window.open_database(parse_url(url))
-    qtbot.waitUntil(lambda: window.users.total == USERS, timeout=WAIT_MS)
-    wait_idle(qtbot, window.worker)
+    _open_with_the_first_user_shown(qtbot, window, url)
     users = window.users
-    first = users.record(0)
-    assert first is not None and first.name == "User 000"
-    window.editing.select(Kind.USER, first.id)
-    qtbot.waitUntil(lambda: window.posts.total == POSTS + UNDATED, timeout=WAIT_MS)
-    wait_idle(qtbot, window.worker)
 
     box = window.panes[Kind.USER].filter
     assert box is not None
