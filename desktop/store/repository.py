@@ -178,16 +178,9 @@ class Repository:
         _check_limit(limit)
         with self.db.reading():
             with self.db.pipeline():
-                rows = send(
-                    self.q.list_users,
-                    self.db.conn,
-                    pattern=like_pattern(""),
-                    after_name="",
-                    after_id=0,
-                    limit=limit + 1,
-                )
-                total = send(self.q.count_all_users, self.db.conn)
-            return self._users_page(rows(), limit), int(total())
+                page = self._start_users("", limit, None)
+                total = self.start_count_users()
+            return page(), total()
 
     def _users_page(self, rows: list[UserRow], limit: int) -> Page[User, UserCursor]:
         users = [self._user(row) for row in rows[:limit]]
@@ -409,16 +402,11 @@ class Repository:
         """The first page of all of a user's posts and how many there are, in one round
         trip (see first_users)."""
         _check_limit(limit)
-        pattern = like_pattern("")
         with self.db.reading():
             with self.db.pipeline():
-                both = send(
-                    self.q.list_posts_then_undated,
-                    self.db.conn,
-                    **self._dated_then_undated(user_id, pattern, None, limit + 1),
-                )
-                total = send(self.q.count_all_posts, self.db.conn, user_id=user_id)
-            return self._dated_then_undated_page(both(), limit), int(total())
+                page = self._start_newest_posts(user_id, like_pattern(""), None, limit)
+                total = self.start_count_posts(user_id)
+            return page(), total()
 
     def _dated_then_undated(
         self, user_id: int, pattern: str, after: PostCursor | None, limit: int
@@ -649,11 +637,9 @@ class Repository:
         _check_limit(limit)
         with self.db.reading():
             with self.db.pipeline():
-                rows = send(
-                    self.q.list_comments, self.db.conn, post_id=post_id, after_id=0, limit=limit + 1
-                )
-                total = send(self.q.count_comments, self.db.conn, post_id=post_id)
-            return _comments_page(rows(), limit), int(total())
+                page = self._start_comments(post_id, limit, None)
+                total = self.start_count_comments(post_id)
+            return page(), total()
 
     def comments_at(
         self,
