@@ -126,7 +126,6 @@ class Listing(Generic[R]):
     cells: list[tuple[str, ...]]
     position: int | None
     token: int
-    read: bool = True  # False: the kept record is not listed, and nothing else was read
 
 
 class PagedModel(QAbstractTableModel, Generic[R]):
@@ -283,19 +282,16 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         query: Query,
         keep_id: int | None,
         ready: Callable[[Listing[R]], None],
-        *,
-        only_if_kept: bool = False,
     ) -> None:
         """Read `query` in one worker operation: where record `keep_id` stands in it and the
         page around that place (the first page without it), with the list's length when
         that is cheap (no filter). The rows on show stay until `ready` is called with the
         answer, which shows it with show_listing (or not): a new order or filter costs one
         trip to the database, one reset and one paint, with no placeholder rows painted in
-        between. `only_if_kept`: when the list does not hold the kept record, the answer
-        has no position, and its page only where it travelled with the place (a server);
-        elsewhere nothing more is read (`read` False: the caller lists it otherwise). A
-        filtered list is counted after it is shown, as set_query does: the count tries
-        the filter on every row."""
+        between. When the list does not hold the kept record, the answer has no position
+        and its first page (what the list shows once the record is let go). A filtered
+        list is counted after it is shown, as set_query does: the count tries the filter
+        on every row."""
         if query.order is None:
             query = replace(query, order=self.order)
         self._listing += 1
@@ -310,7 +306,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             # The place, the length and the first page travel to a server together, one
             # round trip: the first page is the one shown unless the kept record stands
             # further down (then one more). Where reads do not travel together, the page
-            # waits for the place (no read that may be wasted).
+            # waits for the place, and is read only where it is the one shown.
             first: Later[Page[R, Any]] | None = None
             with repo.together():
                 placed = None if keep_id is None else self.start_position(repo, query, keep_id)
@@ -319,8 +315,6 @@ class PagedModel(QAbstractTableModel, Generic[R]):
                     first = self.start_first_page(repo, query, limit)
             position = None if placed is None else placed()
             total = None if length is None else length()
-            if placed is not None and position is None and only_if_kept and first is None:
-                return Listing(query, None, 0, Page([], None), [], None, token, read=False)
             # The kept row with rows on both sides of it: it may end up at the top of the
             # screen (the top record kept) or anywhere on it (the selection kept).
             start = 0 if position is None else max(0, position - limit // 2)

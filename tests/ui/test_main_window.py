@@ -692,6 +692,33 @@ def test_filter_boxes_are_answered_by_the_database(desk: Desk, qtbot: Bot) -> No
         assert repo.count_posts(shown_user(desk).id, "COMPUT") == 2
 
 
+def test_a_filter_that_leaves_out_the_selected_user_reads_the_list_once(
+    desk: Desk, qtbot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read that finds the selected user is not in the filtered list brings that list's
+    first page along, on SQLite as on a server: the list shows it, not a second read made
+    after the selection is dropped (the first filter of a session cost twice the others)."""
+    users = desk.window.users
+    select_user(qtbot, desk, "Grace Hopper")
+    reads: list[Query] = []
+    read_listing = users.read_listing
+
+    def counted(query: Query, *args: object, **kwargs: object) -> None:
+        reads.append(query)
+        read_listing(query, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(users, "read_listing", counted)
+    users_filter = desk.window.panes[Kind.USER].filter
+    assert users_filter is not None
+    type_into(qtbot, users_filter, "LOVE")
+    wait_filtered(qtbot, desk, Kind.USER, "LOVE")
+    assert [query.filter_text for query in reads] == ["LOVE"]
+    assert cells(desk.table(Kind.USER)) == ["Ada Lovelace"]
+    assert desk.window.editing.current_user is None
+    assert field_text(desk.form(Kind.USER), "name") == ""
+    assert cells(desk.table(Kind.POST)) == []
+
+
 # -- 13. keyboard and accessibility ---------------------------------------------------------------
 
 

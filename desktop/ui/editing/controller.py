@@ -262,7 +262,7 @@ class Editing(QObject):
         def drop_selection(listed: Listing[Any] | None = None) -> None:
             handler.show(None)
             model = handler.model
-            if listed is not None and listed.read and model.is_latest(listed):
+            if listed is not None and model.is_latest(listed):
                 model.show_listing(listed)  # its first page came with the answer
                 return
             model.read_listing(query, None, model.show_listing)  # the old rows stay till then
@@ -285,7 +285,7 @@ class Editing(QObject):
             handler.model.show_listing(listing)
             self._select_quietly(kind, listing.position)
 
-        handler.model.read_listing(query, shown.id, ready, only_if_kept=True)
+        handler.model.read_listing(query, shown.id, ready)
 
     def _select_row_when_counted(self, kind: Kind, row: int, show: bool = False) -> None:
         """Select `row` of the list just queried once its length is known (the model's page
