@@ -112,6 +112,11 @@ def child_env(home: Path) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["XDG_CONFIG_HOME"] = str(home / ".config")
     env.pop("PYTHONPROFILEIMPORTTIME", None)
+    # As on a person's machine, where the first launch leaves the modules compiled (the
+    # warm-up start of cold_start does that here): with PYTHONDONTWRITEBYTECODE set, as in
+    # some shells and CI, every cold start compiled the app's modules again (about 60 ms
+    # of the 0.3 s) and the start-up figure measured the compiler (startup.py does this too).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
