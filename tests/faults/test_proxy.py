@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import select
 import socket
 import threading
 import time
@@ -91,6 +92,47 @@ def test_the_delay_adds_to_each_round_trip(server: dict[str, Any]) -> None:
     # Each direction waits 25 ms: at least 50 ms more per round trip. Only the lower bound is
     # checked: a loaded machine makes everything slower, never the delay shorter.
     assert added >= 0.045, timings
+
+
+def test_what_a_client_sends_before_hearing_back_is_one_round_trip(
+    server: dict[str, Any],
+) -> None:
+    """A pipeline's statements and its Sync are one trip, even when the server answers the
+    statements (its output buffer full) before the Sync arrives, as happens when a busy
+    client sends the Sync a moment later: the client waited for nothing in between."""
+    from psycopg import pq
+
+    with (
+        Proxy(server["host"], server["port"], delay_s=0.5) as proxy,
+        connect(proxy, server) as conn,
+    ):
+        pgconn = conn.pgconn
+        proxy.reset_counts()
+        pgconn.enter_pipeline_mode()
+        pgconn.send_query_params(b"SELECT repeat('x', 100000)", None)
+        pgconn.send_flush_request()
+        pgconn.flush()
+        # The server has answered the first part; the answer reaches the client 0.5 s later.
+        deadline = time.monotonic() + 10
+        while proxy.round_trips == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert proxy.round_trips == 1
+        pgconn.pipeline_sync()
+        pgconn.flush()
+        statuses = []
+        while pq.ExecStatus.PIPELINE_SYNC not in statuses:
+            if pgconn.is_busy():  # psycopg's connection is non-blocking: read what came
+                select.select([pgconn.socket], [], [], 10)
+                pgconn.consume_input()
+                continue
+            result = pgconn.get_result()
+            if result is not None:
+                statuses.append(result.status)
+        assert statuses[0] == pq.ExecStatus.TUPLES_OK
+        pgconn.exit_pipeline_mode()
+        assert proxy.round_trips == 1, proxy.timeline()
+        conn.execute("SELECT 1").fetchone()  # sent after hearing back: a trip of its own
+        assert proxy.round_trips == 2, proxy.timeline()
 
 
 def test_delayed_connections_do_not_wait_for_each_other(server: dict[str, Any]) -> None:

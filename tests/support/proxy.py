@@ -17,9 +17,14 @@ direction (two when delaying), so connections never wait for one another. With
 `delay_s`, every chunk read from one side is delivered to the other `delay_s` later, in
 order; reading goes on meanwhile, so a delay adds latency without limiting throughput.
 
-A *round trip* is a burst of client-to-server data followed by a server reply: counted
-when the first reply bytes arrive after client data was passed on. Messages the server
-sends on its own (a NOTICE, a broken connection's FATAL) count only after a request.
+A *round trip* is the client waiting for the server: client data sent after the client
+has heard back (any data delivered to it since its last trip began, or its first data),
+followed by a server reply; counted when the first reply bytes arrive. Data the client
+sends before anything reaches it belongs to the trip under way: a pipeline's statements
+and its Sync and Flush are one trip, even when the server answers the first part (its
+output buffer full) before the rest arrives, which a busy client makes likely. Messages
+the server sends on its own (a NOTICE, a broken connection's FATAL) count only after a
+request.
 
 A dead network path is silent, not closed: the client's TCP hears nothing more, not even
 the acknowledgements a live peer's kernel sends for it. A proxy in this process cannot
@@ -125,7 +130,8 @@ class _Link:
         self.upstream = upstream
         self.lock = threading.Lock()
         self.cut = threading.Event()  # set by abort(): stop moving bytes
-        self.request_pending = False  # client data passed on, no reply seen since
+        self.request_pending = False  # a trip's client data passed on, no reply seen since
+        self.heard = True  # data reached the client since its last trip began
         self.open_directions = 2
         self.closed = threading.Event()
         self.threads: list[threading.Thread] = []
@@ -173,8 +179,11 @@ class _Link:
     # -- moving bytes --------------------------------------------------------------------------
     def _pump_direct(self, source: socket.socket, sink: socket.socket, to_server: bool) -> None:
         try:
-            while (data := self._recv(source, to_server)) and not self.cut.is_set():
-                self._send(sink, data, to_server)
+            while True:
+                data, starts = self._recv(source, to_server)
+                if not data or self.cut.is_set():
+                    break
+                self._send(sink, data, to_server, starts)
             self._half_close(sink)
         except OSError:
             self.abort(reset_client=False)
@@ -184,27 +193,29 @@ class _Link:
     def _read_delayed(
         self,
         source: socket.socket,
-        queue: deque[tuple[float, bytes]],
+        queue: deque[tuple[float, bytes, bool]],
         ready: threading.Condition,
         to_server: bool,
     ) -> None:
-        data = b""
         try:
-            while data := self._recv(source, to_server):
+            while True:
+                data, starts = self._recv(source, to_server)
+                if not data:
+                    break
                 with ready:
-                    queue.append((time.monotonic() + self.proxy.delay_s, data))
+                    queue.append((time.monotonic() + self.proxy.delay_s, data, starts))
                     ready.notify()
         except OSError:
             self.abort(reset_client=False)
         finally:
             with ready:
-                queue.append((time.monotonic() + self.proxy.delay_s, b""))  # end of stream
+                queue.append((time.monotonic() + self.proxy.delay_s, b"", False))  # the end
                 ready.notify()
 
     def _deliver_delayed(
         self,
         sink: socket.socket,
-        queue: deque[tuple[float, bytes]],
+        queue: deque[tuple[float, bytes, bool]],
         ready: threading.Condition,
         to_server: bool,
     ) -> None:
@@ -215,7 +226,7 @@ class _Link:
                         ready.wait()
                     if self.cut.is_set():
                         return
-                    due, data = queue.popleft()
+                    due, data, starts = queue.popleft()
                 wait = due - time.monotonic()
                 if wait > 0 and self.closed.wait(wait):
                     return
@@ -224,27 +235,35 @@ class _Link:
                 if not data:
                     self._half_close(sink)
                     return
-                self._send(sink, data, to_server)
+                self._send(sink, data, to_server, starts)
         except OSError:
             self.abort(reset_client=False)
         finally:
             self._direction_done()
 
-    def _recv(self, source: socket.socket, to_server: bool) -> bytes:
+    def _recv(self, source: socket.socket, to_server: bool) -> tuple[bytes, bool]:
+        """The next chunk, and whether it begins a round trip (client data sent after the
+        client heard back)."""
         data = source.recv(CHUNK)
-        if data and not to_server:
+        starts = False
+        if data and to_server:
+            with self.lock:
+                starts, self.heard = self.heard, False
+        elif data:
             with self.lock:
                 replied = self.request_pending
                 self.request_pending = False
             if replied:
                 self.proxy._count_round_trip(self.number)
-        return data
+        return data, starts
 
-    def _send(self, sink: socket.socket, data: bytes, to_server: bool) -> None:
-        if to_server:
-            # Marked before sending: the reply may be read before sendall() returns.
-            with self.lock:
+    def _send(self, sink: socket.socket, data: bytes, to_server: bool, starts: bool) -> None:
+        # Marked before sending: the answer may be read before sendall() returns.
+        with self.lock:
+            if starts:
                 self.request_pending = True
+            if not to_server:
+                self.heard = True
         sink.sendall(data)
         self.proxy._count_bytes(len(data), to_server, self.number)
 
