@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from desktop.store.backend import Backend
@@ -104,6 +104,7 @@ class DatabaseSwitcher(QObject):
         self.worker = worker
         self.task: Task | None = None
         self.dialog: QProgressDialog | None = None
+        self._said = ""  # what the open under way last said of itself
 
     @property
     def busy(self) -> bool:
@@ -116,27 +117,40 @@ class DatabaseSwitcher(QObject):
             lambda: _open(url, create, task, adopt), discard=lambda opened: opened.backend.close()
         )
         self.task = task
-        self.dialog = self._progress_dialog(url, task)
-        task.progress.connect(self.dialog.setLabelText)
+        self._said = f"Opening {url.display()}…"
+        task.progress.connect(lambda text: self._report(task, text))
         task.done.connect(lambda opened: self._done(task, opened))
         task.failed.connect(lambda error: self._failed(task, url, error))
         task.start()
+        # Most opens are over well within the delay: the dialog is made only for one that
+        # is not (making it cost the first open of a session 5 ms of the window's time).
+        QTimer.singleShot(PROGRESS_DELAY_MS, self, lambda: self._show_progress(task, url))
 
     def cancel(self) -> None:
         if self.task is not None:
             self.task.cancel()
             self._finish(self.task)
 
-    def _progress_dialog(self, url: DatabaseUrl, task: Task) -> QProgressDialog:
-        dialog = QProgressDialog(f"Opening {url.display()}…", "Cancel", 0, 0, self.window)
+    def _report(self, task: Task, text: str) -> None:
+        if task is not self.task:
+            return
+        self._said = text
+        if self.dialog is not None:
+            self.dialog.setLabelText(text)
+
+    def _show_progress(self, task: Task, url: DatabaseUrl) -> None:
+        """The open is still under way after PROGRESS_DELAY_MS: say what it is doing, with
+        Cancel."""
+        if task is not self.task or self.dialog is not None:
+            return
+        dialog = QProgressDialog(self._said, "Cancel", 0, 0, self.window)
         dialog.setWindowTitle("Opening Database")
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(PROGRESS_DELAY_MS)
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
         dialog.canceled.connect(lambda: self._cancelled(task, url))
-        dialog.setValue(0)
-        return dialog
+        self.dialog = dialog
+        dialog.show()
 
     def _cancelled(self, task: Task, url: DatabaseUrl) -> None:
         if task is self.task:

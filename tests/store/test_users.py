@@ -312,6 +312,7 @@ def test_a_users_filter_is_tested_in_the_name_index_on_sqlite(make_database):
     2.8 ms (12 ms on a cold page cache) and a filter matching nobody 127 ms; now 1.0 and
     41 ms."""
     from desktop.store.connection import open_database
+    from desktop.store.queries import NamedQuery
 
     with open_database(make_database("sqlite"), create=True) as backend:
         conn = backend.conn
@@ -319,7 +320,9 @@ def test_a_users_filter_is_tested_in_the_name_index_on_sqlite(make_database):
         (root,) = table_root.fetchone()
         email = next(c[0] for c in conn.execute("PRAGMA table_info(users)") if c[1] == "email")
         params = {"pattern": "%mar%", "after_name": "", "after_id": 0, "limit": 50}
-        program = conn.execute("EXPLAIN " + backend.queries.list_users.sql, params).fetchall()
+        query = backend.queries.list_users
+        assert isinstance(query, NamedQuery)
+        program = conn.execute("EXPLAIN " + query.sql, params).fetchall()
         table_cursors = {op[2] for op in program if op[1] == "OpenRead" and op[3] == root}
         assert table_cursors, "the page reads the users table (its created_at and version)"
         read_from_table = [op for op in program if op[1] == "Column" and op[2] in table_cursors]
