@@ -36,8 +36,9 @@ CREATE UNIQUE INDEX idx_users_email_lower ON users (lower(email));
 -- or the email is tested in the index (011).
 CREATE INDEX idx_users_name ON users (name, id, email);
 
--- A user's posts newest first, keyset-paged on (created_at, id).
-CREATE INDEX idx_posts_user_created ON posts (user_id, created_at DESC, id DESC);
+-- A user's posts newest first, keyset-paged on (created_at, id); the title too, so that a
+-- title filter is tested in the index (012).
+CREATE INDEX idx_posts_user_created ON posts (user_id, created_at DESC, id DESC, title);
 
 -- A post's comments in id order; also what deleting a post looks up.
 CREATE INDEX idx_comments_post ON comments (post_id, id);

@@ -323,6 +323,23 @@ def sqlite_steps(backend: Backend, read: Callable[[], Any]) -> int:
     return steps[0]
 
 
+def columns_read_from_rows(
+    backend: Backend, query: Any, params: dict[str, Any], table: str
+) -> set[str]:
+    """The columns of `table` that SQLite's program for a named query reads from the table's
+    rows (not from an index): what each row it passes over costs a read of its page for."""
+    from desktop.store.queries import NamedQuery
+
+    assert isinstance(query, NamedQuery)
+    conn = backend.conn
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+    names = {c[0]: c[1] for c in conn.execute(f"PRAGMA table_info({table})")}
+    program = conn.execute("EXPLAIN " + query.sql, params).fetchall()
+    cursors = {op[2] for op in program if op[1] == "OpenRead" and op[3] == root}
+    assert cursors, f"the query reads no row of {table}"
+    return {names[op[3]] for op in program if op[1] == "Column" and op[2] in cursors}
+
+
 def add_tied_users(backend: Backend, count: int) -> None:
     """`count` users with no posts, in one statement."""
     run(
