@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from desktop.ui.announce import announce
 from desktop.ui.focus_frame import show_focus_frame
 from desktop.ui.models import PagedModel
+from desktop.ui.scroll_bars import keep_grooves
 
 FILTER_DELAY_MS = 250
 
@@ -44,6 +45,7 @@ class RecordTable(QTableView):
         # many follow each other, it resized the viewport, moved the columns and laid out
         # and repainted the whole window at each change of selection.
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        keep_grooves(self.verticalScrollBar(), self.horizontalScrollBar())
         rows = self.verticalHeader()
         rows.setVisible(False)
         # Fixed heights: the view never measures rows, however many there are.

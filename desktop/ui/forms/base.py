@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from desktop.store.errors import ValidationError
 from desktop.ui.focus_frame import show_focus_frame
 from desktop.ui.forms.changed_bar import ChangedBar
+from desktop.ui.scroll_bars import keep_grooves
 
 Editor = QLineEdit | QPlainTextEdit
 ERROR_STYLE = "color: palette(highlighted-text); background: #b3261e; padding: 2px 4px;"
@@ -100,6 +101,7 @@ class RecordForm(QWidget):
         else:
             editor.setTabChangesFocus(True)  # Tab moves on; the keyboard never gets stuck
             show_focus_frame(editor, "QPlainTextEdit")
+            keep_grooves(editor.verticalScrollBar())
             editor.textChanged.connect(lambda: self._edited(key))
 
     def finish_layout(self) -> None:
