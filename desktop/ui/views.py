@@ -5,8 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -18,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.announce import announce
-from desktop.ui.focus_frame import show_focus_frame
+from desktop.ui.focus_frame import PaintedFocusFrame
 from desktop.ui.models import PagedModel
 from desktop.ui.scroll_bars import keep_grooves
 
@@ -40,7 +46,7 @@ class RecordTable(QTableView):
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setShowGrid(False)
         self.setAlternatingRowColors(True)
-        show_focus_frame(self, "QTableView")
+        self._focus_frame = PaintedFocusFrame(self)
         # The scroll bar is always there: shown and hidden as lists of a few rows and of
         # many follow each other, it resized the viewport, moved the columns and laid out
         # and repainted the whole window at each change of selection.
@@ -111,6 +117,15 @@ class RecordTable(QTableView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._want_visible.start()
+
+    def event(self, event: QEvent) -> bool:
+        # The table's own paint events are its frame's (the rows paint in paintEvent, for
+        # the viewport): the focus frame goes over the plain frame Qt drew. Qt repaints the
+        # whole widget when the focus comes or goes.
+        handled = super().event(event)
+        if event.type() == QEvent.Type.Paint:
+            self._focus_frame.paint()
+        return handled
 
     def visible_rows(self) -> tuple[int, int]:
         """The first and last row on screen (-1, -1 when there are none)."""

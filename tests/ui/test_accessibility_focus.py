@@ -54,3 +54,25 @@ def test_a_focused_text_area_has_a_frame_in_the_highlight_colour(desk: Desk, qtb
     content = desk.form(Kind.POST).editor("content")
     assert isinstance(content, QAbstractScrollArea)
     assert_focus_shows(qtbot, content, users)
+
+
+def screen_colours(widget: QAbstractScrollArea) -> tuple[QColor, QColor]:
+    """As frame_colours, read from what the window shows (its backing store), not from a
+    new rendering: a frame not repainted when the focus moves still shows the old one."""
+    window = widget.window()
+    corner = widget.mapTo(window, widget.rect().topLeft())
+    middle = widget.height() // 2
+    screen = window.screen()
+    shown = screen.grabWindow(window.winId(), corner.x(), corner.y() + middle, 2, 1).toImage()
+    return shown.pixelColor(0, 0), shown.pixelColor(1, 0)
+
+
+def test_the_frame_shown_follows_the_focus(desk: Desk, qtbot: Bot) -> None:
+    users, posts = desk.table(Kind.USER), desk.table(Kind.POST)
+    highlight = users.palette().color(QPalette.ColorRole.Highlight)
+    click_row(qtbot, users, 0)
+    wait_idle(qtbot, desk.worker)
+    qtbot.waitUntil(lambda: screen_colours(users) == (highlight, highlight))
+    posts.setFocus()
+    qtbot.waitUntil(lambda: screen_colours(posts) == (highlight, highlight))
+    qtbot.waitUntil(lambda: highlight not in screen_colours(users))
