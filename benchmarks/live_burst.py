@@ -91,7 +91,7 @@ def measure(url: str, changes: int) -> dict[str, Any]:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication, QLineEdit
 
-    from desktop.ui.app import collect_garbage_off_the_clock
+    from desktop.ui.app import prepare_window
     from desktop.ui.editing import Kind
     from desktop.ui.main_window import MainWindow
     from desktop.ui.settings import Settings
@@ -103,7 +103,7 @@ def measure(url: str, changes: int) -> dict[str, Any]:
     settings = Settings(QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat))
     worker = Worker()
     window = MainWindow(worker, settings)
-    collect_garbage_off_the_clock(window)  # as the app runs its window
+    prepare_window(window)  # as the app runs its window
     window.resize(1200, 760)
     window.show()
     opened: list[bool] = []
