@@ -3,7 +3,6 @@ main window, and the database to open first."""
 
 from __future__ import annotations
 
-import gc
 import logging
 import shutil
 import sys
@@ -22,6 +21,7 @@ from desktop import __version__, paths
 from desktop.store.connection import load_driver
 from desktop.store.errors import StoreError
 from desktop.store.urls import DatabaseUrl, scrub
+from desktop.ui.collector import QuietCollector
 from desktop.ui.editing import Kind
 from desktop.ui.main_window import MainWindow
 from desktop.ui.settings import Settings
@@ -112,33 +112,13 @@ def install_exception_dialog(log_file: Path | None) -> None:
     sys.excepthook = hook
 
 
-FULL_COLLECTION_EVERY_MS = 300_000
-COLLECT_AFTER_OPEN_MS = 2_000
-
-
-def collect_garbage_off_the_clock(window: MainWindow) -> None:
-    """Python's full garbage collection walks every object: with 100,000 rows loaded it
-    stops the window for tens of milliseconds at moments the counters choose (mid-scroll).
-    What start-up made is frozen (never walked again); the young generations are collected
-    as usual; full collections run shortly after a database is opened and every few
-    minutes, when the database thread is idle."""
-    gc.freeze()
-    young, middle, _full = gc.get_threshold()
-    gc.set_threshold(young, middle, 1_000_000)  # no automatic full collections
-
-    def collect_when_idle() -> None:
-        if not window.worker.busy:
-            gc.collect()
-
-    # After an open the old lists are garbage, but the new ones are still being painted:
-    # wait a moment rather than stall their first rows.
-    window.switcher.opened.connect(
-        lambda _opened: QTimer.singleShot(COLLECT_AFTER_OPEN_MS, window, collect_when_idle)
-    )
-    timer = QTimer(window)
-    timer.setInterval(FULL_COLLECTION_EVERY_MS)
-    timer.timeout.connect(collect_when_idle)
-    timer.start()
+def collect_garbage_off_the_clock(window: MainWindow) -> QuietCollector:
+    """Python's full collections only while nobody uses the window (desktop/ui/collector.py);
+    one is due after each database opened."""
+    QuietCollector.take_over()
+    collector = QuietCollector(window.worker, window)
+    window.switcher.opened.connect(lambda _opened: collector.due())
+    return collector
 
 
 # How long a thread runs Python before another thread that asks for the interpreter gets it.

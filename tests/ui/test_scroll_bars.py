@@ -46,7 +46,9 @@ def _drawn(style: QStyle, option: QStyleOptionSlider, bar: QScrollBar) -> QImage
 
 
 @pytest.mark.parametrize("style_name", QStyleFactory.keys())
-def test_a_kept_scroll_bar_paints_what_the_style_paints(qapp: QApplication, style_name: str) -> None:
+def test_a_kept_scroll_bar_paints_what_the_style_paints(
+    qapp: QApplication, style_name: str
+) -> None:
     plain = QStyleFactory.create(style_name)
     kept = GrooveKeepingStyle(QStyleFactory.create(style_name))
     bar = QScrollBar()
