@@ -163,3 +163,69 @@ SELECT id, user_id, title, content, created_at, comment_count, version FROM (
     ) AS undated
 ) AS both_parts
 ORDER BY part, created_at DESC, id DESC;
+
+-- The same lists read from their end, for a position in their second half (Ctrl+End): an
+-- OFFSET costs as many rows as it skips (the last page of 100,000 posts 7 ms on the
+-- server), counted from the end it costs a page. The undated posts, oldest first (part
+-- 0), then the dated ones oldest first (part 1), from `offset` counted from the end; the
+-- caller turns the rows round.
+-- name: posts_from_end_then_dated(user_id, pattern, offset, limit)
+WITH undated AS (
+    SELECT id FROM posts
+    WHERE user_id = :user_id
+      AND created_at IS NULL
+      AND lower(title) LIKE lower(:pattern) ESCAPE '\'
+    ORDER BY id
+    LIMIT :limit OFFSET :offset
+)
+SELECT id, user_id, title, content, created_at, comment_count, version FROM (
+    SELECT 0 AS part, p.id, p.user_id, p.title, p.content, p.created_at,
+           (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count, p.version
+    FROM posts p
+    WHERE p.id IN (SELECT id FROM undated)
+    UNION ALL
+    SELECT part, id, user_id, title, content, created_at, comment_count, version FROM (
+        SELECT 1 AS part, p.id, p.user_id, p.title, p.content, p.created_at,
+               (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count,
+               p.version
+        FROM posts p
+        WHERE p.user_id = :user_id
+          AND p.created_at IS NOT NULL
+          AND lower(p.title) LIKE lower(:pattern) ESCAPE '\'
+        ORDER BY p.created_at, p.id
+        LIMIT :limit OFFSET CASE WHEN EXISTS (SELECT 1 FROM undated) THEN 0 ELSE :offset - (
+            SELECT count(*) FROM posts
+            WHERE user_id = :user_id
+              AND created_at IS NULL
+              AND lower(title) LIKE lower(:pattern) ESCAPE '\'
+        ) END
+    ) AS dated
+) AS both_parts
+ORDER BY part, created_at, id;
+
+-- name: all_posts_from_end_then_dated(user_id, offset, limit)
+WITH undated AS (
+    SELECT id FROM posts
+    WHERE user_id = :user_id AND created_at IS NULL
+    ORDER BY id
+    LIMIT :limit OFFSET :offset
+)
+SELECT id, user_id, title, content, created_at, comment_count, version FROM (
+    SELECT 0 AS part, p.id, p.user_id, p.title, p.content, p.created_at,
+           (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count, p.version
+    FROM posts p
+    WHERE p.id IN (SELECT id FROM undated)
+    UNION ALL
+    SELECT part, id, user_id, title, content, created_at, comment_count, version FROM (
+        SELECT 1 AS part, p.id, p.user_id, p.title, p.content, p.created_at,
+               (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comment_count,
+               p.version
+        FROM posts p
+        WHERE p.user_id = :user_id AND p.created_at IS NOT NULL
+        ORDER BY p.created_at, p.id
+        LIMIT :limit OFFSET CASE WHEN EXISTS (SELECT 1 FROM undated) THEN 0 ELSE :offset - (
+            SELECT count(*) FROM posts WHERE user_id = :user_id AND created_at IS NULL
+        ) END
+    ) AS dated
+) AS both_parts
+ORDER BY part, created_at, id;

@@ -136,6 +136,12 @@ class Queries(Protocol):
     def all_posts_at_then_undated(
         self, conn: Connection, *, user_id: int, offset: int, limit: int
     ) -> list[PostRow]: ...
+    def posts_from_end_then_dated(
+        self, conn: Connection, *, user_id: int, pattern: str, offset: int, limit: int
+    ) -> list[PostRow]: ...
+    def all_posts_from_end_then_dated(
+        self, conn: Connection, *, user_id: int, offset: int, limit: int
+    ) -> list[PostRow]: ...
 
     # -- comments.sql --------------------------------------------------------------------------
     def list_comments(

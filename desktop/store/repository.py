@@ -198,28 +198,16 @@ class Repository:
     ) -> Page[User, UserCursor | KeyCursor]:
         """The users from `position` (0-based) in list_users' order, for a jump into a long
         list; `after` continues with list_users from there. With the list's `total`, a
-        position near its end is read from there (other orders than by name)."""
+        position in its second half is read from the end (Ctrl+End: one page, where an
+        OFFSET from the start read every user before it)."""
         _check_limit(limit)
-        if order != USERS_BY_NAME:
-            everyone = not trimmed(filter_text)
-            pattern = like_pattern(filter_text)
-            return self.sorted.users_at(order, pattern, everyone, position, limit, total)
-        offset = max(0, position)
-        with self.db.reading():
-            if trimmed(filter_text):
-                rows = list(
-                    self.q.users_at(
-                        self.db.conn,
-                        pattern=like_pattern(filter_text),
-                        offset=offset,
-                        limit=limit + 1,
-                    )
-                )
-            else:
-                rows = list(self.q.all_users_at(self.db.conn, offset=offset, limit=limit + 1))
-        users = [self._user(row) for row in rows[:limit]]
-        more = len(rows) > limit
-        return Page(users, UserCursor(users[-1].name, users[-1].id) if more else None)
+        everyone = not trimmed(filter_text)
+        pattern = like_pattern(filter_text)
+        page = self.sorted.users_at(order, pattern, everyone, position, limit, total)
+        if order != USERS_BY_NAME or page.after is None:
+            return page
+        # By name, list_users goes on from a UserCursor.
+        return Page(page.items, UserCursor(str(page.after.value), page.after.id))
 
     def count_users(self, filter_text: str = "") -> int:
         with self.db.reading():
@@ -459,22 +447,23 @@ class Repository:
                     order, user_id, pattern, everyone, position, limit, total
                 )
             return self.sorted.posts_oldest_first_at(user_id, pattern, position, limit)
-        position = max(0, position)
-        # The dated posts from there and the undated ones after them: one statement.
-        with self.db.reading():
-            if trimmed(filter_text):
-                rows = self.q.posts_at_then_undated(
-                    self.db.conn,
-                    user_id=user_id,
-                    pattern=pattern,
-                    offset=position,
-                    limit=limit + 1,
-                )
+        filtered = bool(trimmed(filter_text))
+
+        def fetch(way: Order, offset: int, count: int) -> list[PostRow]:
+            # One statement either way: the dated posts and the undated ones after them
+            # (newest first), or from the end the undated ones and the dated ones before.
+            q, conn, from_end = self.q, self.db.conn, not way.descending
+            if filtered:
+                query = q.posts_from_end_then_dated if from_end else q.posts_at_then_undated
+                rows = query(conn, user_id=user_id, pattern=pattern, offset=offset, limit=count)
             else:
-                rows = self.q.all_posts_at_then_undated(
-                    self.db.conn, user_id=user_id, offset=position, limit=limit + 1
-                )
-        return self.sorted.dated_page(rows, limit)
+                every = q.all_posts_from_end_then_dated if from_end else q.all_posts_at_then_undated
+                rows = every(conn, user_id=user_id, offset=offset, limit=count)
+            return list(rows)[:count]
+
+        with self.db.reading():
+            rows, more = sorting.page_at(fetch, POSTS_NEWEST_FIRST, position, limit, total)
+        return self.sorted.dated_rows_page(rows, more)
 
     def count_posts(self, user_id: int, filter_text: str = "") -> int:
         with self.db.reading():

@@ -362,10 +362,14 @@ class SortedLists:
 
     def dated_page(self, rows: list[PostRow], limit: int) -> Page[Post, PostCursor]:
         """A page of posts by date (undated ones last), continued from its last row."""
-        posts = [self._post(row) for row in rows[:limit]]
-        if len(rows) <= limit:
+        return self.dated_rows_page(rows[:limit], len(rows) > limit)
+
+    def dated_rows_page(self, rows: list[PostRow], more: bool) -> Page[Post, PostCursor]:
+        """As dated_page, of these rows, continued when `more` follow."""
+        posts = [self._post(row) for row in rows]
+        if not more or not rows:
             return Page(posts, None)
-        last = rows[limit - 1]
+        last = rows[-1]
         if last[4] is None:
             return Page(posts, PostCursor(None, last[0]))
         return Page(posts, PostCursor(self.db.time_from_db(last[4]), last[0], stored=last[4]))

@@ -412,11 +412,15 @@ def test_a_posts_title_filter_is_tested_in_the_date_index_on_sqlite(make_databas
         assert "title" not in read, read
 
 
+@pytest.mark.parametrize("undated", [1, 4])
 @pytest.mark.parametrize("filter_text", ["", "post"])
-def test_posts_at_every_position_with_several_undated_posts(backend, repo, ann, filter_text):
+def test_posts_at_every_position_with_several_undated_posts(
+    backend, repo, ann, filter_text, undated
+):
     """posts_at is one statement: the dated posts from a position and the undated ones
-    after them, from the right one whether the position falls among the dated or after."""
-    for n in range(4):
+    after them, from the right one whether the position falls among the dated or after;
+    from the end, the undated ones and the dated ones before them."""
+    for n in range(undated):
         run(
             backend,
             "INSERT INTO posts (user_id, title, content, created_at) VALUES (?, ?, ?, NULL)",
@@ -426,13 +430,18 @@ def test_posts_at_every_position_with_several_undated_posts(backend, repo, ann, 
         repo.create_post(ann.id, f"Dated post {n}", "text")
     repo.create_post(ann.id, "Other", "not matched by the filter")
     ordered, _ = all_pages(lambda **kw: repo.list_posts(ann.id, filter_text, **kw), limit=3)
-    assert [p.title for p in ordered[-4:]] == [f"Undated post {n}" for n in (3, 2, 1, 0)]
+    newest_first = [f"Undated post {n}" for n in reversed(range(undated))]
+    assert [p.title for p in ordered[-undated:]] == newest_first
     for limit in (1, 2, 3):
         for position in range(len(ordered) + 2):
-            page = repo.posts_at(ann.id, position, filter_text, limit=limit)
-            expected = ordered[position : position + limit]
-            assert [p.id for p in page.items] == [p.id for p in expected], (limit, position)
-            assert (page.after is None) == (position + limit >= len(ordered))
+            # With the list's length, a position in its second half is read from the end.
+            for total in (None, len(ordered)):
+                page = repo.posts_at(ann.id, position, filter_text, limit=limit, total=total)
+                expected = ordered[position : position + limit]
+                assert [p.id for p in page.items] == [p.id for p in expected], (
+                    limit, position, total
+                )
+                assert (page.after is None) == (position + limit >= len(ordered))
 
 
 def test_first_pages_come_with_their_counts(repo, ann):
