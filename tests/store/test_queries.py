@@ -152,3 +152,17 @@ def test_suffixes_say_what_a_call_returns():
 def test_a_query_file_breaking_the_format_is_refused(text):
     with pytest.raises(QueryFileError):
         parse(text, "named")
+
+
+def test_a_folder_builds_each_query_when_first_used(tmp_path):
+    """An open uses a handful of the queries: the rest are not checked or restyled then
+    (the whole folder cost the first open of a session about 7 ms). A broken one still
+    says so, when used; test_every_query_in_db_queries_loads_for_both_dialects uses all."""
+    (tmp_path / "some.sql").write_text(
+        "-- name: fine(x)$\nSELECT :x;\n\n-- name: unused(x)\nSELECT 1;\n", encoding="utf-8"
+    )
+    folder = load(tmp_path, "named", "sqlite")
+    assert folder.names() == ["fine", "unused"]
+    assert folder.fine(sqlite3.connect(":memory:"), x=7) == 7
+    with pytest.raises(QueryFileError):
+        folder.unused  # noqa: B018 - built, and refused, on first use
