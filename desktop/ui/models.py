@@ -296,7 +296,10 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             query = replace(query, order=self.order)
         self._listing += 1
         token, limit = self._listing, self.page_size
-        counted = not trimmed(query.filter_text)
+        # Another order of the rows on show (a sort): their number is known, and counting
+        # them again cost a server a scan of the list (100,000 users: 4 ms) at every sort.
+        known = self.total if self._same_rows(query) else None
+        counted = known is None and not trimmed(query.filter_text)
 
         def operation(repo: Repository) -> Listing[R]:
             with repo.reading():
@@ -314,7 +317,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
                 if placed is None or repo.reads_travel_together:
                     first = self.start_first_page(repo, query, limit)
             position = None if placed is None else placed()
-            total = None if length is None else length()
+            total = known if length is None else length()
             # The kept row with rows on both sides of it: it may end up at the top of the
             # screen (the top record kept) or anywhere on it (the selection kept).
             start = 0 if position is None else max(0, position - limit // 2)
@@ -339,6 +342,16 @@ class PagedModel(QAbstractTableModel, Generic[R]):
 
         self.loading_changed.emit(True)
         self.worker.submit(operation, arrived, failed, owner=self)
+
+    def _same_rows(self, query: Query) -> bool:
+        """Whether `query` lists the rows on show (in any order), counted already."""
+        shown = self.query
+        return (
+            shown is not None
+            and self.total is not None
+            and self.total >= 0
+            and (shown.parent_id, shown.filter_text) == (query.parent_id, query.filter_text)
+        )
 
     def is_latest(self, listing: Listing[R]) -> bool:
         """Whether no other listing was asked for since `listing` (show_listing shows it)."""

@@ -3,11 +3,15 @@ the shown record kept selected, and each list's order remembered across launches
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QHeaderView
 
 from desktop.store.records import Order
 from desktop.ui.editing import Kind
+from desktop.ui.models import Query
 from desktop.ui.settings import Settings
 from tests.ui.conftest import Bot, Desk, MakeDesk, cells, click_row, wait_idle
 
@@ -171,3 +175,32 @@ def test_a_new_order_replaces_the_old_rows_at_once_with_the_chosen_record_in_pla
     assert table.current_row() == 259
     assert table.currentIndex().data() == "User 040"
 
+
+
+def test_a_new_order_of_a_counted_list_is_not_counted_again(
+    desk: Desk, qtbot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sort lists the same rows: their number is known, and counting them again cost a
+    server a scan of the whole list at every sort. A new filter lists other rows."""
+    users = desk.window.users
+    counted: list[Query] = []
+    start_count = type(users).start_count
+
+    def spy(model: Any, repo: Any, query: Query) -> Any:
+        counted.append(query)
+        return start_count(model, repo, query)
+
+    monkeypatch.setattr(type(users), "start_count", spy)
+    header = desk.table(Kind.USER).horizontalHeader()
+    for _ in range(2):  # by number of posts, each way
+        click_header(qtbot, header, 2)
+        wait_idle(qtbot, desk.worker)
+        assert users.total == 3 and not counted
+    assert cells(desk.table(Kind.USER)) == ["Alan Turing", "Ada Lovelace", "Grace Hopper"]
+
+    box = desk.window.panes[Kind.USER].filter
+    assert box is not None
+    box.setText("grace")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    wait_idle(qtbot, desk.worker)
+    assert users.total == 1  # other rows: their own number, not the one known before
