@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import benchlib
+from app_steps import app_setup
 from benchlib import NoProxy, Sample, now_ms, proxied
 from net_proxy import ProxyProcess
 from PySide6.QtCore import QSettings, Qt
@@ -71,6 +72,7 @@ class SearchBench:
         store = QSettings(str(self.folder / "settings.ini"), QSettings.Format.IniFormat)
         self.worker = Worker()
         self.window = MainWindow(self.worker, Settings(store))
+        self.applied = app_setup(self.window)  # as the app runs its window
         self.window.resize(1200, 760)
         self.window.show()
         self.window.open_database(parse_url(url))
@@ -165,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             "floor": {k: v.__dict__ for k, v in floors.items()},
             "naive": {k: v.__dict__ for k, v in likes.items()},
             "words": SEARCHES,
+            "app_setup": bench.applied,
         }
         benchlib.dump_results(bench.results, extra, args.out)
     finally:
