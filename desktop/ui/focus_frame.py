@@ -10,7 +10,7 @@ style-sheet style, 0.4 ms more at each of the list's repaints.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QFrame, QWidget
 
@@ -53,7 +53,11 @@ class PaintedFocusFrame:
 def _ring(painter: QPainter, outer: QRect, width: int, color: QColor) -> None:
     left, top, right, bottom = outer.left(), outer.top(), outer.right(), outer.bottom()
     full_width, full_height = outer.width(), outer.height()
-    painter.fillRect(QRect(left, top, full_width, width), color)
-    painter.fillRect(QRect(left, bottom - width + 1, full_width, width), color)
-    painter.fillRect(QRect(left, top, width, full_height), color)
-    painter.fillRect(QRect(right - width + 1, top, width, full_height), color)
+    # Rectangles drawn with a brush and no pen: fillRect(rect, colour) made PySide build the
+    # Python types of every gradient setting Qt has (1.5 ms, at the window's first paint).
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(color)
+    painter.drawRect(QRect(left, top, full_width, width))
+    painter.drawRect(QRect(left, bottom - width + 1, full_width, width))
+    painter.drawRect(QRect(left, top, width, full_height))
+    painter.drawRect(QRect(right - width + 1, top, width, full_height))
