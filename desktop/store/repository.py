@@ -459,7 +459,7 @@ class Repository:
             else:
                 every = q.all_posts_from_end_then_dated if from_end else q.all_posts_at_then_undated
                 rows = every(conn, user_id=user_id, offset=offset, limit=count)
-            return list(rows)[:count]
+            return rows[:count]
 
         with self.db.reading():
             rows, more = sorting.page_at(fetch, POSTS_NEWEST_FIRST, position, limit, total)

@@ -26,7 +26,7 @@ from desktop.ui.editing import Kind
 from desktop.ui.main_window import MainWindow
 from desktop.ui.settings import Settings
 from desktop.ui.switching import Opened
-from desktop.ui.worker import Worker
+from desktop.ui.worker import INTERPRETER_TURN_S, Worker
 
 log = logging.getLogger("desktop")
 SCREENSHOT_TIMEOUT_MS = 30_000
@@ -119,10 +119,6 @@ def collect_garbage_off_the_clock(window: MainWindow) -> QuietCollector:
     collector = QuietCollector(window.worker, window)
     window.switcher.opened.connect(lambda _opened: collector.due())
     return collector
-
-
-# How long a thread runs Python before another thread that asks for the interpreter gets it.
-INTERPRETER_TURN_S = 0.0005
 
 
 def take_the_interpreter_in_short_turns() -> None:

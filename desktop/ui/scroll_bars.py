@@ -118,7 +118,7 @@ class GrooveKeepingStyle(QProxyStyle):
 
 
 def keep_grooves(*bars: QScrollBar) -> None:
-    """Give `bars` the application's style with their grooves kept (one style for all)."""
+    """Give `bars` the application's style with their slow parts kept (one style for all)."""
     app = QApplication.instance()
     assert app is not None
     style = app.findChild(GrooveKeepingStyle)

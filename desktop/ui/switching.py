@@ -23,10 +23,9 @@ from desktop.store.migrations import (
 from desktop.store.urls import DatabaseUrl
 from desktop.ui import prompts
 from desktop.ui.background import Task
-from desktop.ui.worker import Worker
+from desktop.ui.worker import INTERPRETER_TURN_S, Worker
 
 PROGRESS_DELAY_MS = 400
-IMPORT_SWITCH_INTERVAL_S = 0.0005
 
 
 @dataclass(frozen=True)
@@ -82,9 +81,11 @@ def _load_driver_in_short_turns(url: DatabaseUrl) -> None:
     """Import psycopg (the first server opened since launch) on this thread while the
     window goes on. Its import holds the GIL in long stretches of Python code, each a
     stall of the GUI thread; shorter turns (instead of 5 ms) hand the GIL back between
-    them. Loading libpq, in C, still holds it for a few milliseconds at a time."""
+    them. Loading libpq, in C, still holds it for a few milliseconds at a time. (The app's
+    window takes such turns all along, desktop.ui.app.prepare_window; a window made
+    without it takes them here.)"""
     interval = sys.getswitchinterval()
-    sys.setswitchinterval(min(interval, IMPORT_SWITCH_INTERVAL_S))
+    sys.setswitchinterval(min(interval, INTERPRETER_TURN_S))
     try:
         load_driver(url)
     finally:

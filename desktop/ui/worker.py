@@ -43,6 +43,9 @@ Failed = Callable[[StoreError], None]
 Delivery = Callable[[], None]  # hands a finished operation's result to its callback
 Runnable = Callable[[Repository], Delivery]  # a job as the database thread sees it
 RECONNECT_PAUSES_S = (0.0, 0.5, 2.0)
+# How long a thread runs Python before another that asks for the interpreter gets it: the
+# window and this thread share it (desktop.ui.app, desktop.ui.switching); Python's own is 5 ms.
+INTERPRETER_TURN_S = 0.0005
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from desktop.ui import app
+from desktop.ui.worker import INTERPRETER_TURN_S
 from tests.ui.conftest import Desk
 
 # The window's set-up does not depend on the database behind it.
@@ -29,8 +30,8 @@ def test_the_window_takes_the_interpreter_in_short_turns(
 ) -> None:
     sys.setswitchinterval(0.005)  # Python's own
     app.prepare_window(desk.window)
-    assert sys.getswitchinterval() == pytest.approx(app.INTERPRETER_TURN_S)
-    assert app.INTERPRETER_TURN_S <= 0.001
+    assert sys.getswitchinterval() == pytest.approx(INTERPRETER_TURN_S)
+    assert INTERPRETER_TURN_S <= 0.001
 
 
 def test_the_window_leaves_full_collections_to_quiet_moments(
