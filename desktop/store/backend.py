@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from desktop import paths
 from desktop.store.errors import ConnectionFailedError
@@ -16,6 +16,13 @@ from desktop.store.query_types import HistoryRow, MissingPrivilegeRow, Queries
 from desktop.store.urls import DatabaseUrl, Dialect
 
 HISTORY_TABLE = "schema_migrations"
+
+T = TypeVar("T")
+# Reads an open starts with its checks (Backend.survey_with): given the backend, it starts
+# them with desktop.store.queries.send and returns what reads their answers.
+Look = Callable[["Backend"], Callable[[], T]]
+# How long those reads may wait for a table lock (see limit_lock_wait in db/queries).
+LOOK_LOCK_MS = 200
 
 
 @dataclass(frozen=True)
@@ -167,6 +174,20 @@ class Backend(abc.ABC):
                 history = self.queries.applied_migrations(self.conn)
             missing = self.queries.missing_write_privileges(self.conn)
         return Survey(tables, history, missing)
+
+    def survey_with(self, look: Look[T]) -> tuple[Survey, Callable[[], T] | None]:
+        """The survey, and the reads `look` starts (the first rows an open shows) with it:
+        on a server in the survey's round trip, guessing that the schema is current; what
+        the open learns from the survey says whether their answer may be used. The second
+        item reads that answer; None when the reads failed (the tables of an older schema,
+        a migration under way in another session holding them). Here they are read when
+        that answer is asked for, after the checks, as any read."""
+
+        def read() -> T:
+            with self.reading():
+                return look(self)()
+
+        return self.survey(), read
 
     @abc.abstractmethod
     def server_version(self) -> str:

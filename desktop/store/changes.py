@@ -86,18 +86,37 @@ def logged_as_whole_tables(backend: Backend, tables: Sequence[str]) -> Iterator[
         queries.log_whole_table(conn, table_name=table)
 
 
-class ChangeFeed:
-    """Reads the change log from where the last read stopped (at first: from now)."""
+@dataclass(frozen=True)
+class FeedStart:
+    """Where a ChangeFeed starts: the database's state at one moment."""
 
-    def __init__(self, backend: Backend) -> None:
+    version: int | None
+    cursor: str
+
+
+def start_feed(backend: Backend) -> Callable[[], FeedStart]:
+    """Read where a feed starts now (inside reading(); with other reads in a pipeline, or
+    with an open's checks): a list read after this in the same round trip misses nothing,
+    as the first poll reports every change made since."""
+    queries, conn = backend.queries, backend.conn
+    version = send(queries.data_version, conn)
+    cursor = send(queries.change_cursor, conn)
+    return lambda: FeedStart(version(), str(cursor()))
+
+
+class ChangeFeed:
+    """Reads the change log from where the last read stopped (at first: from `start`,
+    else from now)."""
+
+    def __init__(self, backend: Backend, start: FeedStart | None = None) -> None:
         self.backend = backend
-        queries, conn = backend.queries, backend.conn
-        with backend.reading():
-            with backend.pipeline():  # one round trip for the two
-                version = send(queries.data_version, conn)
-                cursor = send(queries.change_cursor, conn)
-            self._seen_version = version()
-            self._cursor = str(cursor())
+        if start is None:
+            with backend.reading():
+                with backend.pipeline():  # one round trip for the two
+                    started = start_feed(backend)
+                start = started()
+        self._seen_version = start.version
+        self._cursor = start.cursor
 
     def poll(self) -> ChangeSet:
         """The records changed since the last poll; cheap when nothing was."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import logging
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from desktop.store.backend import HISTORY_TABLE, Backend
+from desktop.store.backend import HISTORY_TABLE, Backend, Look, T
+from desktop.store.errors import StoreError
 from desktop.store.migrations import (
     LockWait,
     Migration,
@@ -17,6 +20,8 @@ from desktop.store.migrations import (
 )
 from desktop.store.privileges import read_only_reason
 from desktop.store.urls import DatabaseUrl, parse_url
+
+log = logging.getLogger(__name__)
 
 
 def load_driver(url: DatabaseUrl) -> None:
@@ -50,6 +55,9 @@ class OpenedDatabase:
     # Why the database may only be read (a role without write privileges, a read-only
     # file), in one sentence; None when it may be changed.
     read_only_reason: str | None
+    # What the open's `look` read, where its answer holds: the schema was current and
+    # nothing was migrated. None otherwise (the app then reads it as any read).
+    looked: Any = None
 
 
 def open_database(
@@ -82,6 +90,7 @@ def open_checked(
     progress: Progress | None = None,
     lock: LockWait | None = None,
     rows: RowsProgress | None = None,
+    look: Look[Any] | None = None,
 ) -> OpenedDatabase:
     """Open a database for the app: refuse another program's database, then migrate it.
 
@@ -90,25 +99,37 @@ def open_checked(
     before prepare() writes anything (SQLite's switch to WAL rewrites the file header).
     The checks are read together (Backend.survey: one round trip to a server after
     connecting); only pending migrations, or a database without a history, take more.
+    `look` starts reads that travel with the checks (Backend.survey_with): the first rows
+    the app shows, in the same round trip; their answer is kept (`looked`) where the
+    schema was current and nothing was migrated.
     """
     backend = connect(url, create=create)
     try:
-        survey = backend.survey()
+        survey, seen = backend.survey_with(look) if look is not None else (backend.survey(), None)
         refuse_foreign(backend, survey.tables)
         runner = MigrationRunner(backend, migrations_dir)
         status = runner.status(survey)
         backend.prepare()
-        applied = (
-            runner.migrate(progress, lock=lock, survey=survey, rows=rows) if migrate else []
-        )
+        applied = runner.migrate(progress, lock=lock, survey=survey, rows=rows) if migrate else []
         if applied:  # the schema changed: read the checks again
             survey = backend.survey()
             status = runner.status(survey)
         reason = read_only_reason(backend, survey)
+        looked = _answer(seen) if seen is not None and not applied and not status.pending else None
     except BaseException:
         backend.close()
         raise
-    return OpenedDatabase(backend, status, applied, reason)
+    return OpenedDatabase(backend, status, applied, reason, looked)
+
+
+def _answer(seen: Callable[[], T]) -> T | None:
+    """The look's answer, or None where reading it failed: the open stands, and the app
+    reads those rows again as any read (which reports the failure if it lasts)."""
+    try:
+        return seen()
+    except StoreError as exc:
+        log.info("the first rows read with the checks could not be used: %s", exc)
+        return None
 
 
 def refuse_foreign(backend: Backend, tables: Collection[str] | None = None) -> None:

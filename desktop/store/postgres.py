@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import islice, starmap
@@ -15,7 +15,16 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 from psycopg.pq import TransactionStatus
 
-from desktop.store.backend import HISTORY_TABLE, SAVE_LIMITS, Backend, Limits, Survey
+from desktop.store.backend import (
+    HISTORY_TABLE,
+    LOOK_LOCK_MS,
+    SAVE_LIMITS,
+    Backend,
+    Limits,
+    Look,
+    Survey,
+    T,
+)
 from desktop.store.errors import (
     ConflictError,
     ConnectionFailedError,
@@ -161,23 +170,51 @@ class PostgresBackend(Backend):
         return self.conn.pipeline()
 
     def survey(self) -> Survey:
-        # The three reads in one round trip. The history is asked for last, as if its table
-        # were there: where it is not (a new database, another program's), only that read
-        # fails, and the checks are read again one by one, knowing the tables.
+        found, _ = self._survey(None)
+        return found
+
+    def survey_with(self, look: Look[T]) -> tuple[Survey, Callable[[], T] | None]:
+        return self._survey(look)
+
+    def _survey(self, look: Look[T] | None) -> tuple[Survey, Callable[[], T] | None]:
+        # The three reads, and the look's, in one round trip. The history is asked for
+        # after the other checks, as if its table were there: where it is not (a new
+        # database, another program's), that read fails with what follows it, and the
+        # checks are read again one by one, knowing the tables. The look comes last: its
+        # failure (an older schema's tables, a lock a migration holds) leaves the checks'
+        # answers whole, and the open reads its rows later, as without a look.
         queries, conn = self.queries, self.conn
+        started: list[Callable[[], Any]] = []
+        seen: Callable[[], T] | None = None
+        failure: psycopg.Error | None = None
         try:
             with self.pipeline():
-                tables = send(queries.table_names, conn)
-                missing = send(queries.missing_write_privileges, conn)
-                history = send(queries.applied_migrations, conn)
-            names = frozenset(name for (name,) in tables())
-            rows = history()  # (a table of that name elsewhere on the search path: unused)
-            found = Survey(names, rows if HISTORY_TABLE in names else None, missing())
-        except pg_errors.UndefinedTable:
-            return super().survey()
+                started += (
+                    send(queries.table_names, conn),
+                    send(queries.missing_write_privileges, conn),
+                    send(queries.applied_migrations, conn),
+                )
+                if look is not None:
+                    send(queries.limit_lock_wait, conn, ms=LOOK_LOCK_MS)
+                    seen = look(self)
         except psycopg.Error as exc:
-            raise translate_error(exc, self) from exc
-        return found
+            failure = exc
+        try:
+            if len(started) < 3:  # the connection failed while they were sent
+                raise failure or psycopg.InterfaceError("the checks were not sent")
+            tables, missing, history = (read() for read in started)
+        except psycopg.Error as exc:  # the checks' own reads failed
+            error = failure or exc
+            if isinstance(error, pg_errors.UndefinedTable):
+                return Backend.survey(self), None
+            raise translate_error(error, self) from error
+        names = frozenset(name for (name,) in tables)
+        # (A history table of that name elsewhere on the search path: unused.)
+        found = Survey(names, history if HISTORY_TABLE in names else None, missing)
+        if failure is not None:
+            log.debug("the reads started with the checks failed: %s", failure.sqlstate)
+            seen = None
+        return found, seen
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:

@@ -175,12 +175,18 @@ class Repository:
         """The first page of all users and how many there are, in one round trip.
         (Only without a filter: then the count is cheap, while a filter's count can take
         far longer than its first page, which should not wait for it.)"""
-        _check_limit(limit)
         with self.db.reading():
             with self.db.pipeline():
-                page = self._start_users("", limit, None)
-                total = self.start_count_users()
-            return page(), total()
+                counted = self.start_counted_users(limit)
+            return counted()
+
+    def start_counted_users(self, limit: int = DEFAULT_PAGE) -> Later[Counted[User, UserCursor]]:
+        """first_users, started now and read when called (inside reading(); with other
+        reads in together(), or with an open's checks)."""
+        _check_limit(limit)
+        page = self._start_users("", limit, None)
+        total = self.start_count_users()
+        return lambda: (page(), total())
 
     def _users_page(self, rows: list[UserRow], limit: int) -> Page[User, UserCursor]:
         users = [self._user(row) for row in rows[:limit]]

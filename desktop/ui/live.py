@@ -20,7 +20,7 @@ import logging
 
 from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
 
-from desktop.store.changes import ChangeFeed, ChangeSet, NotificationListener
+from desktop.store.changes import ChangeFeed, ChangeSet, FeedStart, NotificationListener
 from desktop.store.errors import StoreError
 from desktop.store.repository import Repository
 from desktop.store.urls import DatabaseUrl
@@ -71,13 +71,14 @@ class LiveChanges(QObject):
         """The change log of the open database is being read."""
         return self._feed is not None
 
-    def start(self, url: DatabaseUrl) -> None:
-        """Follow the database just opened (the worker holds it by now)."""
+    def start(self, url: DatabaseUrl, since: FeedStart | None = None) -> None:
+        """Follow the database just opened (the worker holds it by now), from `since` (read
+        by the open before the rows it shows) or else from now."""
         self.stop(wait=False)
         self._generation += 1
         generation = self._generation
         self.worker.submit(
-            lambda repo: ChangeFeed(repo.db),
+            lambda repo: ChangeFeed(repo.db, since),
             lambda feed: self._feed_ready(generation, feed),
             self._failed,
             owner=self,

@@ -38,7 +38,7 @@ from desktop.ui.forms.user_form import UserForm
 from desktop.ui.live import LiveChanges
 from desktop.ui.models import CommentsModel, PostsModel, UsersModel
 from desktop.ui.settings import Settings
-from desktop.ui.switching import DatabaseSwitcher, Opened
+from desktop.ui.switching import DatabaseSwitcher, Opened, first_look
 from desktop.ui.views import ListPane
 from desktop.ui.worker import Worker
 
@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
         self._restore_orders()
         self._build_layout()
         self.editing = Editing(self, worker, self.panes, self.forms)
-        self.switcher = DatabaseSwitcher(self, worker)
+        self.switcher = DatabaseSwitcher(self, worker, first_look(self.users))
         self.live = LiveChanges(worker, self)  # other people's changes, shown as they come
         self.live.changed.connect(self.editing.follow)
         self._build_actions()
@@ -426,12 +426,14 @@ class MainWindow(QMainWindow):
     def _database_opened(self, opened: Opened) -> None:
         self.opened = opened
         self.url = opened.url
-        # The first page is asked for first: the database reads it while the rest of this
-        # (about 5 ms of the window's time) is done.
-        self.editing.reset()
+        # The first page is asked for first (or shown, when the open read it with its
+        # checks): the database reads it while the rest of this (about 5 ms of the
+        # window's time) is done.
+        looked = opened.looked
+        self.editing.reset(looked.users if looked is not None else None)
         self._show_read_only(opened.read_only_reason)
         self.settings.remember_database(opened.url)
-        self.live.start(opened.url)
+        self.live.start(opened.url, looked.since if looked is not None else None)
         if self.find_dialog is not None:  # its results were another database's
             self.find_dialog.search_now()
         # The keyboard stays in the pane it was in, not in whatever Qt picks as the

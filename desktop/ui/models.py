@@ -115,6 +115,18 @@ class Resync(Generic[R]):
 
 
 @dataclass(frozen=True)
+class FirstRows(Generic[R]):
+    """A list's first page, its rows' display strings and the list's length, read before
+    the list asked for them (an open reads the users' with its checks, in the same round
+    trip): set_query shows them instead of reading."""
+
+    page: Page[R, Any]
+    cells: list[tuple[str, ...]]
+    total: int
+    limit: int  # the page size they were read with
+
+
+@dataclass(frozen=True)
 class Listing(Generic[R]):
     """A whole new list read at once (see PagedModel.read_listing): its length, one page of
     it around the kept record and where that record stands (None: not listed, or none
@@ -256,8 +268,9 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             self.order_chosen.emit(chosen)
 
     # -- queries -----------------------------------------------------------------------------
-    def set_query(self, query: Query | None) -> None:
-        """List something else (None: nothing); the rows reload from the first page."""
+    def set_query(self, query: Query | None, first: FirstRows[R] | None = None) -> None:
+        """List something else (None: nothing); the rows reload from the first page, or are
+        `first` where that is the list asked for (unfiltered, in the default order)."""
         if query is not None:
             if query.order is None:
                 query = replace(query, order=self.order)
@@ -275,8 +288,22 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         if trimmed(query.filter_text) or query.order != self.default_order:
             self._fetch(0, None)  # the first page before the count: it is what people see
             self._request_count()
+        elif first is not None and first.limit == self.page_size:
+            self._show_first(first)
         else:
             self._fetch(0, None, counted=True)  # both cheap: one round trip for the two
+
+    def _show_first(self, first: FirstRows[R]) -> None:
+        """Rows read ahead, shown as a worker's answer is: from the event loop, after the
+        caller of set_query has done what follows it."""
+        generation, span = self._generation, (0, first.limit)
+        self._inflight.append(span)
+        self.loading_changed.emit(True)
+        QTimer.singleShot(
+            0,
+            self,
+            lambda: self._counted_arrived(generation, span, first.page, first.cells, first.total),
+        )
 
     def read_listing(
         self,
@@ -716,9 +743,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         self._set_total(total)
         return shift
 
-    def _repaint_changed(
-        self, before: dict[int, tuple[R | None, tuple[str, ...] | None]]
-    ) -> None:
+    def _repaint_changed(self, before: dict[int, tuple[R | None, tuple[str, ...] | None]]) -> None:
         """dataChanged for the cells whose text differs from `before` (row -> record and
         its display strings then), in runs of rows over the columns that changed: a burst
         of outside changes costs the window the repaint of what looks different and no
@@ -979,6 +1004,19 @@ class UsersModel(PagedModel[User]):
 
     def fetch_counted(self, repo: Repository, query: Query, limit: int) -> Counted[User, Any]:
         return repo.first_users(limit)
+
+    def start_first_rows(self, repo: Repository) -> Later[FirstRows[User]]:
+        """The first rows of all users by name and their number, started now and read when
+        called (FirstRows; Repository.start_counted_users). Called from the thread that
+        opens a database: it reads nothing of the model but its page size."""
+        limit = self.page_size
+        counted = repo.start_counted_users(limit)
+
+        def rows() -> FirstRows[User]:
+            page, total = counted()
+            return FirstRows(page, [self.cells(user) for user in page.items], total, limit)
+
+        return rows
 
     def start_position(self, repo: Repository, query: Query, record_id: int) -> Later[int | None]:
         return repo.start_user_position(record_id, query.filter_text, order=self.order_of(query))

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from desktop.store.backend import Backend
+from desktop.store.backend import Backend, Look
+from desktop.store.changes import FeedStart, start_feed
 from desktop.store.connection import load_driver, open_checked
 from desktop.store.errors import StoreError
 from desktop.store.migrations import (
@@ -20,12 +21,25 @@ from desktop.store.migrations import (
     fill_message,
     lock_wait_message,
 )
+from desktop.store.records import User
+from desktop.store.repository import Repository
+from desktop.store.sorting import Later
 from desktop.store.urls import DatabaseUrl
 from desktop.ui import prompts
 from desktop.ui.background import Task
+from desktop.ui.models import FirstRows, UsersModel
 from desktop.ui.worker import INTERPRETER_TURN_S, Worker
 
 PROGRESS_DELAY_MS = 400
+
+
+@dataclass(frozen=True)
+class FirstLook:
+    """What an open reads with its checks, in their round trip, to show at once: where
+    following other people's changes starts, and then the users list's first rows."""
+
+    since: FeedStart
+    users: FirstRows[User]
 
 
 @dataclass(frozen=True)
@@ -38,9 +52,17 @@ class Opened:
     # Why the database may only be read (a role without write privileges, a read-only
     # file), in one sentence for the window; None when it may be changed.
     read_only_reason: str | None = None
+    # Read with the checks, where the schema was current (else the window reads it).
+    looked: FirstLook | None = None
 
 
-def _open(url: DatabaseUrl, create: bool, task: Task, adopt: bool = False) -> Opened:
+def _open(
+    url: DatabaseUrl,
+    create: bool,
+    task: Task,
+    adopt: bool = False,
+    look: Look[FirstLook] | None = None,
+) -> Opened:
     def progress(migration: Migration, index: int, total: int) -> None:
         task.report(f"Checking the schema: migration {migration.version} ({index} of {total})…")
 
@@ -64,7 +86,7 @@ def _open(url: DatabaseUrl, create: bool, task: Task, adopt: bool = False) -> Op
         adopted = [m.version for m in adopt_database(url, lock=lock).applied]
     task.report(f"Opening {url.display()}…")
     _load_driver_in_short_turns(url)
-    opened = open_checked(url, create=create, progress=progress, lock=lock, rows=rows)
+    opened = open_checked(url, create=create, progress=progress, lock=lock, rows=rows, look=look)
     backend = opened.backend
     applied = adopted + [m.version for m in opened.applied]
     return Opened(
@@ -74,6 +96,7 @@ def _open(url: DatabaseUrl, create: bool, task: Task, adopt: bool = False) -> Op
         applied,
         backend.server_version(),
         opened.read_only_reason,
+        opened.looked,
     )
 
 
@@ -92,6 +115,19 @@ def _load_driver_in_short_turns(url: DatabaseUrl) -> None:
         sys.setswitchinterval(interval)
 
 
+def first_look(users: UsersModel) -> Look[FirstLook]:
+    """An open's look for a window listing `users`: where following changes starts, read
+    before the users' first rows, so that a change made after those rows were read is
+    told by the first look at the change log."""
+
+    def look(backend: Backend) -> Later[FirstLook]:
+        since = start_feed(backend)
+        rows = users.start_first_rows(Repository(backend))
+        return lambda: FirstLook(since(), rows())
+
+    return look
+
+
 class DatabaseSwitcher(QObject):
     """Opens one database at a time; `opened` fires once the worker is using it."""
 
@@ -99,10 +135,15 @@ class DatabaseSwitcher(QObject):
     failed = Signal(object, object)  # DatabaseUrl, StoreError
     cancelled = Signal(object)  # DatabaseUrl: the person stopped this open
 
-    def __init__(self, window: QWidget, worker: Worker) -> None:
+    def __init__(
+        self, window: QWidget, worker: Worker, look: Look[FirstLook] | None = None
+    ) -> None:
+        """`look`: what each open reads with its checks (Opened.looked), on the thread
+        that opens."""
         super().__init__(window)
         self.window = window
         self.worker = worker
+        self.look = look
         self.task: Task | None = None
         self.dialog: QProgressDialog | None = None
         self._said = ""  # what the open under way last said of itself
@@ -115,7 +156,8 @@ class DatabaseSwitcher(QObject):
         # A newer choice replaces an open still under way, and its progress dialog with it.
         self.cancel()
         task: Task = Task(
-            lambda: _open(url, create, task, adopt), discard=lambda opened: opened.backend.close()
+            lambda: _open(url, create, task, adopt, self.look),
+            discard=lambda opened: opened.backend.close(),
         )
         self.task = task
         self._said = f"Opening {url.display()}…"

@@ -1,7 +1,7 @@
 """Round trips through a 50 ms link, counted by the loopback proxy (a count, not a
 timing): opening a current server database until its first users and their count
-are in the window takes at most 4 (connect 2, the checks 1, the first page with its count
-1); a later page and Ctrl+End take 1 each."""
+are in the window takes 3 (connect 2, then the checks with the first page and its count);
+a later page and Ctrl+End take 1 each."""
 
 from __future__ import annotations
 
@@ -104,29 +104,21 @@ def window(
     worker.stop()
 
 
-def test_opening_a_current_database_reaches_its_first_users_in_four_round_trips(
-    qtbot: Bot,
-    window: MainWindow,
-    proxied: tuple[Proxy, str],
-    monkeypatch: pytest.MonkeyPatch,
+def test_opening_a_current_database_reaches_its_first_users_in_three_round_trips(
+    qtbot: Bot, window: MainWindow, proxied: tuple[Proxy, str]
 ) -> None:
     proxy, url = proxied
     trips: list[int] = []
-    first_users = Repository.first_users
-
-    def counted(repo: Repository, limit: int = 100) -> Any:
-        # On the worker, the moment the first page and the count are read: what the
-        # window does next (the change log's position) is not part of the count.
-        found = first_users(repo, limit)
-        trips.append(proxy.round_trips)
-        return found
-
-    monkeypatch.setattr(Repository, "first_users", counted)
+    # The moment the first users and their number are in the list.
+    window.users.total_changed.connect(
+        lambda total: trips.append(proxy.round_trips) if total == USERS else None
+    )
     proxy.reset_counts()
     window.open_database(parse_url(url))
-    qtbot.waitUntil(lambda: window.users.total == USERS, timeout=WAIT_MS)
-    # connect 2 (TLS refused, then the start-up), checks 1, users 1
-    assert trips == [4], proxy.timeline()
+    qtbot.waitUntil(lambda: bool(trips), timeout=WAIT_MS)
+    # connect 2 (TLS refused, then the start-up), then the checks, where the change log
+    # stands, the first page and the count, together
+    assert trips == [3], proxy.timeline()
     first = window.users.record(0)
     assert first is not None and first.name == "User 000"
 

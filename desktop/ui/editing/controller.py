@@ -36,7 +36,7 @@ from desktop.ui.forms.base import RecordForm
 from desktop.ui.forms.comment_form import CommentForm
 from desktop.ui.forms.post_form import PostForm
 from desktop.ui.forms.user_form import UserForm
-from desktop.ui.models import CommentsModel, Listing, PostsModel, Query, UsersModel
+from desktop.ui.models import CommentsModel, FirstRows, Listing, PostsModel, Query, UsersModel
 from desktop.ui.views import ListPane
 from desktop.ui.worker import Worker
 
@@ -301,12 +301,13 @@ class Editing(QObject):
 
         self.worker.submit(lambda _repo: None, select, owner=self)
 
-    def reset(self) -> None:
-        """A new database: every list starts again from the top."""
+    def reset(self, first_users: FirstRows[User] | None = None) -> None:
+        """A new database: every list starts again from the top (`first_users`: the users
+        list's first rows, when the open read them already)."""
         for form in self.all_forms():
             form.clear()
         self.current_user = self.current_post = None
-        self.users.set_query(Query(None, self.filter_text(Kind.USER)))
+        self.users.set_query(Query(None, self.filter_text(Kind.USER)), first_users)
         self._show(Kind.USER, None)
 
     def refresh(self) -> None:
