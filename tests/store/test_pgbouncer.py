@@ -7,9 +7,11 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
-from desktop.store.changes import ChangeFeed
+from desktop.store.backend import Backend
+from desktop.store.changes import ChangeFeed, ChangeSet, FeedStart, start_feed
 from desktop.store.connection import open_checked, open_database
-from desktop.store.repository import Repository
+from desktop.store.records import User, UserCursor
+from desktop.store.repository import Counted, Repository
 
 pytestmark = pytest.mark.postgres
 
@@ -66,3 +68,29 @@ def test_the_checks_and_first_pages_read_together_work_through_the_pooler(
             posts, count = repo.first_posts(page.items[0].id)
             assert ([post.title for post in posts.items], count) == (["Notes"], 1)
         ChangeFeed(backend).poll()
+
+
+def test_the_first_rows_read_with_the_checks_work_through_the_pooler(
+    pgbouncer: Callable[[str], str], make_database: Callable[[str], str]
+) -> None:
+    """The open's look: where the change log stands and the first users, in the checks'
+    pipeline; its lock limit lasts for that pipeline's transaction only, whichever server
+    connection ran it."""
+    url = pgbouncer(make_database("postgresql"))
+    open_database(url).close()
+
+    def look(backend: Backend) -> Callable[[], tuple[FeedStart, Counted[User, UserCursor]]]:
+        since, users = start_feed(backend), Repository(backend).start_counted_users(10)
+        return lambda: (since(), users())
+
+    for _ in range(2):  # the second open finds the pooled connections the first used
+        opened = open_checked(url, look=look)
+        with opened.backend as backend:
+            assert opened.looked is not None
+            since, (page, total) = opened.looked
+            assert (page.items, total) == ([], 0)
+            assert ChangeFeed(backend, since).poll() == ChangeSet()
+            with psycopg.connect(url, autocommit=True) as other:
+                for _ in range(3):  # whichever server connection it gets
+                    shown = other.execute("SHOW lock_timeout").fetchone()
+                    assert shown is not None and shown[0] == "0"
