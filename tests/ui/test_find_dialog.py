@@ -3,11 +3,13 @@ and PostgreSQL (the SEED data of tests/ui/conftest.py)."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QTableView, QWidget
 
+from desktop.ui.dialogs import find_dialog
 from desktop.ui.dialogs.find_dialog import FindDialog
 from desktop.ui.editing import Kind
 from tests.ui.conftest import WAIT_MS, Bot, Desk, cells, click_row, type_into, wait_idle
@@ -114,6 +116,34 @@ def test_results_come_a_page_at_a_time(qtbot: Bot, desk: Desk) -> None:
         "On Bernoulli numbers",
         "Notes on the Analytical Engine",
     ]
+
+
+def test_the_results_display_strings_are_made_on_the_worker(
+    qtbot: Bot, desk: Desk, monkeypatch: Any
+) -> None:
+    """The GUI thread only paints: a page of results arrives with its display strings
+    (dates in the person's own time zone and format included), as the lists' pages do."""
+    made_on: list[threading.Thread] = []
+    cells_of = find_dialog._cells
+
+    def recorded(hit: Any) -> tuple[str, str, str, str]:
+        made_on.append(threading.current_thread())
+        return cells_of(hit)
+
+    monkeypatch.setattr(find_dialog, "_cells", recorded)
+    dialog = open_find(qtbot, desk)
+    search(qtbot, desk, dialog, "on")
+
+    results = dialog.results
+    assert results.rowCount() == 3 and len(made_on) == 3
+    assert threading.main_thread() not in made_on
+    first = results.index(0, 0)
+    title = first.data(Qt.ItemDataRole.DisplayRole)
+    assert title and first.data(Qt.ItemDataRole.ToolTipRole) == title
+    assert first.data(Qt.ItemDataRole.AccessibleTextRole) == f"Title: {title}"
+    hit = results.hit(0)
+    assert hit is not None and first.data(find_dialog.HitRole) is hit
+    assert results.index(0, 3).data(find_dialog.SnippetRole) is hit.snippet
 
 
 def test_every_control_has_an_accessible_name(qtbot: Bot, desk: Desk) -> None:

@@ -49,6 +49,14 @@ SEARCH_DELAY_MS = 250
 COUNT_AT_MOST = 1000
 SnippetRole = Qt.ItemDataRole.UserRole + 1
 HitRole = Qt.ItemDataRole.UserRole
+# The roles data() answers, as plain ints (as desktop/ui/models.py has them): comparing the
+# int Qt passes with an enum member costs more than the rest of a cell's answer, and a
+# page of results asks a few hundred times at each paint.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ACCESSIBLE_TEXT = int(Qt.ItemDataRole.AccessibleTextRole)
+_HIT = int(HitRole)
+_SNIPPET = int(SnippetRole)
 
 
 def snippet_html(found: Snippet) -> str:
@@ -131,13 +139,13 @@ class SearchResults(QAbstractTableModel):
         if not index.isValid():
             return None
         row, column = index.row(), index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role in (_DISPLAY, _TOOLTIP):
             return self._cells[row][column]
-        if role == Qt.ItemDataRole.AccessibleTextRole:
+        if role == _ACCESSIBLE_TEXT:
             return f"{self.headers[column]}: {self._cells[row][column]}"
-        if role == HitRole:
+        if role == _HIT:
             return self._hits[row]
-        if role == SnippetRole and column == 3:
+        if role == _SNIPPET and column == 3:
             return self._hits[row].snippet
         return None
 
@@ -154,17 +162,26 @@ class SearchResults(QAbstractTableModel):
         generation = self._generation
         self._loading = True
 
-        def operation(repo: Repository) -> Page[SearchHit, SearchCursor]:
-            return repo.search_posts(text, limit=limit, after=after)
+        def operation(
+            repo: Repository,
+        ) -> tuple[Page[SearchHit, SearchCursor], list[tuple[str, str, str, str]]]:
+            page = repo.search_posts(text, limit=limit, after=after)
+            # The display strings are made here, on the worker: the GUI thread only paints.
+            return page, [_cells(hit) for hit in page.items]
 
         self.worker.submit(
             operation,
-            lambda page: self._arrived(generation, page),
+            lambda answer: self._arrived(generation, *answer),
             lambda error: self._failed(generation, error),
             owner=self,
         )
 
-    def _arrived(self, generation: int, page: Page[SearchHit, SearchCursor]) -> None:
+    def _arrived(
+        self,
+        generation: int,
+        page: Page[SearchHit, SearchCursor],
+        cells: list[tuple[str, str, str, str]],
+    ) -> None:
         if generation != self._generation:
             return
         self._loading = False
@@ -172,7 +189,7 @@ class SearchResults(QAbstractTableModel):
             first = len(self._hits)
             self.beginInsertRows(QModelIndex(), first, first + len(page.items) - 1)
             self._hits += page.items
-            self._cells += [_cells(hit) for hit in page.items]
+            self._cells += cells
             self.endInsertRows()
         self._after = page.after
         self._ended = page.after is None
