@@ -426,14 +426,17 @@ class MainWindow(QMainWindow):
     def _database_opened(self, opened: Opened) -> None:
         self.opened = opened
         self.url = opened.url
-        # The first page is asked for first (or shown, when the open read it with its
+        # Following other people's changes starts before the first users are read, so
+        # that nothing changed in between is missed: from where the open's look found the
+        # change log before it read them, or else from a read the worker makes first.
+        looked = opened.looked
+        self.live.start(opened.url, looked.since if looked is not None else None)
+        # The first page is asked for next (or shown, when the open read it with its
         # checks): the database reads it while the rest of this (about 5 ms of the
         # window's time) is done.
-        looked = opened.looked
         self.editing.reset(looked.users if looked is not None else None)
         self._show_read_only(opened.read_only_reason)
         self.settings.remember_database(opened.url)
-        self.live.start(opened.url, looked.since if looked is not None else None)
         if self.find_dialog is not None:  # its results were another database's
             self.find_dialog.search_now()
         # The keyboard stays in the pane it was in, not in whatever Qt picks as the

@@ -72,3 +72,28 @@ def test_the_users_read_with_the_checks_are_not_shown_for_another_order(
     open_and_wait(qtbot, desk.window, desk.database_url)
 
     assert cells(desk.table(Kind.USER)) == backwards
+
+
+def test_a_change_made_right_after_the_first_users_were_read_without_a_look_is_shown(
+    seeded_url: str, dialect: str, make_desk: MakeDesk, qtbot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An open that read no first rows with its checks (a database it migrated, a look
+    whose reads failed): the window reads them, and following starts before that read."""
+    desk = make_desk(seeded_url)
+    desk.window.switcher.look = None  # as when the look's answer could not be used
+    fetch_counted = UsersModel.fetch_counted
+    renamed: list[bool] = []
+
+    def then_renamed(model: UsersModel, repo: Repository, query: Any, limit: int) -> Any:
+        found = fetch_counted(model, repo, query, limit)
+        if not renamed:  # another program renames a user the moment after
+            with outside_connection(seeded_url, dialect) as outside:
+                outside("UPDATE users SET name = 'Alan M. Turing' WHERE name = 'Alan Turing'")
+            renamed.append(True)
+        return found
+
+    monkeypatch.setattr(UsersModel, "fetch_counted", then_renamed)
+    open_and_wait(qtbot, desk.window, desk.database_url)
+
+    assert renamed
+    qtbot.waitUntil(lambda: "Alan M. Turing" in cells(desk.table(Kind.USER)), timeout=LIVE_MS)
