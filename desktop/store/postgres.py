@@ -200,8 +200,8 @@ class PostgresBackend(Backend):
         except psycopg.Error as exc:
             failure = exc
         try:
-            if len(started) < 3:  # the connection failed while they were sent
-                raise failure or psycopg.InterfaceError("the checks were not sent")
+            if failure is not None and len(started) < 3:  # it failed while they were sent
+                raise failure
             tables, missing, history = (read() for read in started)
         except psycopg.Error as exc:  # the checks' own reads failed
             error = failure or exc

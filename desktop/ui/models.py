@@ -297,8 +297,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         """Rows read ahead, shown as a worker's answer is: from the event loop, after the
         caller of set_query has done what follows it."""
         generation, span = self._generation, (0, first.limit)
-        self._inflight.append(span)
-        self.loading_changed.emit(True)
+        self._on_its_way(span)
         QTimer.singleShot(
             0,
             self,
@@ -819,10 +818,7 @@ class PagedModel(QAbstractTableModel, Generic[R]):
         assert query is not None
         generation, limit, total = self._generation, self.page_size, self.total
         span = (start, start + limit)
-        was_loading = self.loading
-        self._inflight.append(span)
-        if not was_loading:
-            self.loading_changed.emit(True)
+        self._on_its_way(span)
         if counted:
             self.worker.submit(
                 lambda repo: self._with_cells(self.fetch_counted(repo, query, limit)),
@@ -846,6 +842,13 @@ class PagedModel(QAbstractTableModel, Generic[R]):
             lambda error: self._page_failed(generation, span, error),
             owner=self,
         )
+
+    def _on_its_way(self, span: tuple[int, int]) -> None:
+        """The rows of `span` are on their way: the list is loading until they land."""
+        was_loading = self.loading
+        self._inflight.append(span)
+        if not was_loading:
+            self.loading_changed.emit(True)
 
     def _with_cells(
         self, counted: Counted[R, Any]
@@ -1013,8 +1016,7 @@ class UsersModel(PagedModel[User]):
         counted = repo.start_counted_users(limit)
 
         def rows() -> FirstRows[User]:
-            page, total = counted()
-            return FirstRows(page, [self.cells(user) for user in page.items], total, limit)
+            return FirstRows(*self._with_cells(counted()), limit)
 
         return rows
 
